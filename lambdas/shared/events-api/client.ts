@@ -1,0 +1,263 @@
+import {
+  AuthError,
+  EventsApiError,
+  MalformedResponseError,
+  NetworkError,
+  RateLimitedError,
+  RequestRejectedError,
+  RequestTimeoutError,
+  ServerError,
+} from '../errors';
+import type { EventType } from '../event-types';
+import { formatRfc3339Seconds } from '../time';
+import type { TokenSource } from '../token-provider';
+import { defaultSleep, type RequestBudget } from './request-budget';
+import { type Introspection, introspectionSchema, type Page, pageSchema } from './schemas';
+
+/** The first request of a stream (or a restart from a time), or a continuation. */
+export type PageRequest =
+  | { readonly cursor: string }
+  | { readonly startTime: number; readonly endTime?: number; readonly limit?: number };
+
+export interface RetryPolicy {
+  /** First backoff delay; doubles each attempt, with full jitter. */
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Attempts per request, the first included. */
+  readonly maxAttempts: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 500, maxDelayMs: 30_000, maxAttempts: 8 };
+
+/** Told about every failed attempt, for metrics and logs. */
+export type AttemptObserver = (event: { stream: EventType | 'introspect'; error: EventsApiError; willRetry: boolean }) => void;
+
+export interface EventsApiClientOptions {
+  readonly baseUrl: string;
+  readonly tokens: TokenSource;
+  readonly budget: RequestBudget;
+  /** Names the source in error messages. */
+  readonly sourceName: string;
+  readonly requestTimeoutMs?: number;
+  readonly retry?: RetryPolicy;
+  readonly onAttemptFailed?: AttemptObserver;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly random?: () => number;
+  readonly userAgent?: string;
+}
+
+/**
+ * Signals that the request budget or the caller's deadline left no room for another
+ * request. Not a failure: the stream stops, commits what it has, and the next run goes on.
+ */
+export class OutOfTimeError extends Error {
+  override readonly name = 'OutOfTimeError';
+}
+
+export const PAGE_LIMIT = 1000;
+
+/**
+ * The 1Password Events API v2 client: cursor paging, a timeout on every request, backoff
+ * with jitter on 429/5xx/network errors (honouring `Retry-After`), a shared request budget,
+ * and one re-read of the token secret after a 401 in case the token was rotated.
+ */
+export class EventsApiClient {
+  private readonly fetchFn: typeof fetch;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly random: () => number;
+  private readonly retry: RetryPolicy;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: EventsApiClientOptions) {
+    this.fetchFn = options.fetch ?? fetch;
+    this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? defaultSleep;
+    this.random = options.random ?? Math.random;
+    this.retry = options.retry ?? DEFAULT_RETRY_POLICY;
+    this.timeoutMs = options.requestTimeoutMs ?? 30_000;
+  }
+
+  get baseUrl(): string {
+    return this.options.baseUrl;
+  }
+
+  /**
+   * One page of a stream. `deadline` (epoch ms) bounds the whole call, retries included:
+   * past it the call throws {@link OutOfTimeError} (nothing sent) or the last API error.
+   */
+  async fetchPage(stream: EventType, request: PageRequest, deadline = Number.POSITIVE_INFINITY): Promise<Page> {
+    const body =
+      'cursor' in request
+        ? { cursor: request.cursor }
+        : {
+            limit: request.limit ?? PAGE_LIMIT,
+            start_time: formatRfc3339Seconds(request.startTime),
+            ...(request.endTime === undefined ? {} : { end_time: formatRfc3339Seconds(request.endTime) }),
+          };
+    const text = await this.send(stream, 'POST', `/api/v2/${stream}`, JSON.stringify(body), deadline);
+    const page = pageSchema.safeParse(parseJson(text, stream, this.options.sourceName));
+    if (!page.success) {
+      throw new MalformedResponseError(
+        `source ${this.options.sourceName}: the Events API answered ${stream} with a body that is not a page ` +
+          `(${page.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')})`,
+        { status: 200 },
+      );
+    }
+    return page.data;
+  }
+
+  /** `GET /api/v2/auth/introspect`: the integration, the account and the event types the token may read. */
+  async introspect(deadline = Number.POSITIVE_INFINITY): Promise<Introspection> {
+    const text = await this.send('introspect', 'GET', '/api/v2/auth/introspect', undefined, deadline);
+    const parsed = introspectionSchema.safeParse(parseJson(text, 'introspect', this.options.sourceName));
+    if (!parsed.success) {
+      throw new MalformedResponseError(`source ${this.options.sourceName}: the introspect answer is not as documented`, {
+        status: 200,
+      });
+    }
+    return parsed.data;
+  }
+
+  private async send(
+    stream: EventType | 'introspect',
+    method: 'GET' | 'POST',
+    path: string,
+    body: string | undefined,
+    deadline: number,
+  ): Promise<string> {
+    let token = await this.options.tokens.getToken();
+    let tokenRefreshed = false;
+    for (let attempt = 1; ; attempt++) {
+      if (!(await this.options.budget.acquire(deadline))) {
+        throw new OutOfTimeError(`no request budget left before the deadline for ${stream}`);
+      }
+      const remaining = deadline - this.now();
+      if (remaining <= 0) throw new OutOfTimeError(`deadline reached before requesting ${stream}`);
+      let error: EventsApiError;
+      try {
+        const response = await this.attempt(method, path, body, token, Math.min(this.timeoutMs, remaining));
+        if (response.status === 200) return response.text;
+        error = this.errorFor(stream, response);
+      } catch (caught) {
+        error = this.errorForFailure(stream, caught);
+      }
+
+      if (error instanceof AuthError && !tokenRefreshed) {
+        tokenRefreshed = true;
+        const fresh = await this.options.tokens.refreshAfterRejection(token);
+        if (fresh !== undefined) {
+          this.options.onAttemptFailed?.({ stream, error, willRetry: true });
+          token = fresh;
+          attempt--;
+          continue;
+        }
+      }
+      const delay = error.retryable ? this.backoff(attempt, error) : undefined;
+      const willRetry = delay !== undefined && attempt < this.retry.maxAttempts && this.now() + delay < deadline;
+      this.options.onAttemptFailed?.({ stream, error, willRetry });
+      if (!willRetry) throw error;
+      await this.sleep(delay);
+    }
+  }
+
+  private async attempt(
+    method: string,
+    path: string,
+    body: string | undefined,
+    token: string,
+    timeoutMs: number,
+  ): Promise<{ status: number; text: string; retryAfter: string | null }> {
+    const response = await this.fetchFn(`${this.options.baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/json',
+        'user-agent': this.options.userAgent ?? 'onepassword-events-archive',
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body }),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    // The body is read under the same signal, so a server that stalls mid-body times out too.
+    return { status: response.status, text: await response.text(), retryAfter: response.headers.get('retry-after') };
+  }
+
+  private errorFor(stream: string, response: { status: number; text: string; retryAfter: string | null }): EventsApiError {
+    const { status } = response;
+    const source = this.options.sourceName;
+    const detail = errorMessageOf(response.text);
+    if (status === 401 || status === 403) {
+      return new AuthError(
+        `source ${source}: the Events API refused the token for ${stream} (HTTP ${status}${detail}): it is revoked or ` +
+          `expired, belongs to another region, or lacks the "${stream}" event type. Create a new Events Reporting ` +
+          'token in 1Password and put it in the source\'s secret (README §Operate, "Auth failure").',
+        { status },
+      );
+    }
+    if (status === 429) {
+      const retryAfterMs = parseRetryAfter(response.retryAfter, this.now());
+      return new RateLimitedError(
+        `source ${source}: the Events API rate limit was hit on ${stream} (HTTP 429); other integrations of the ` +
+          'account share the 600/minute and 30,000/hour limits.',
+        retryAfterMs === undefined ? {} : { retryAfterMs },
+      );
+    }
+    if (status >= 500) {
+      return new ServerError(`source ${source}: the Events API failed on ${stream} (HTTP ${status}${detail}).`, { status });
+    }
+    return new RequestRejectedError(
+      `source ${source}: the Events API rejected the ${stream} request (HTTP ${status}${detail}).` +
+        (status === 404 ? ' Check EVENTS_API_URL.' : ''),
+      { status },
+    );
+  }
+
+  private errorForFailure(stream: string, caught: unknown): EventsApiError {
+    const source = this.options.sourceName;
+    if (caught instanceof Error && (caught.name === 'TimeoutError' || caught.name === 'AbortError')) {
+      return new RequestTimeoutError(`source ${source}: the Events API did not answer ${stream} in time.`, { cause: caught });
+    }
+    const reason = caught instanceof Error ? ((caught.cause as Error | undefined)?.message ?? caught.message) : String(caught);
+    return new NetworkError(`source ${source}: the request for ${stream} failed (${reason}).`, { cause: caught });
+  }
+
+  private backoff(attempt: number, error: EventsApiError): number {
+    const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
+    const jittered = this.random() * ceiling;
+    const floor = error instanceof RateLimitedError ? Math.max(error.retryAfterMs ?? 0, this.retry.baseDelayMs) : 0;
+    return Math.max(jittered, floor);
+  }
+}
+
+function parseJson(text: string, stream: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new MalformedResponseError(
+      `source ${source}: the Events API answered ${stream} with a body that is not JSON (${text.length} bytes).`,
+      { cause, status: 200 },
+    );
+  }
+}
+
+/** The message of an error body in either documented shape, for error messages. */
+function errorMessageOf(text: string): string {
+  try {
+    const body = JSON.parse(text) as { Error?: { Message?: unknown }; message?: unknown };
+    const message = body.Error?.Message ?? body.message;
+    return typeof message === 'string' && message !== '' ? `: ${message.slice(0, 200)}` : '';
+  } catch {
+    return '';
+  }
+}
+
+function parseRetryAfter(value: string | null, now: number): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
