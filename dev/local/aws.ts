@@ -18,7 +18,12 @@ export interface LocalAws {
   readonly tableName: string;
   readonly bucket: string;
   /** Clients bound to the local servers, for setup and assertions. */
-  readonly clients: { dynamodb: DynamoDBClient; documents: DynamoDBDocumentClient; s3: S3Client; secretsManager: SecretsManagerClient };
+  readonly clients: {
+    dynamodb: DynamoDBClient;
+    documents: DynamoDBDocumentClient;
+    s3: S3Client;
+    secretsManager: SecretsManagerClient;
+  };
   /**
    * The environment that points the SDK (and so the collector, unchanged) at these servers:
    * the SDK's standard endpoint variables plus local credentials.

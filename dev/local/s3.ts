@@ -16,7 +16,9 @@ export interface LocalS3 {
  * s3rver ignores Object Lock, checksums and `If-None-Match`; the collector's
  * exactly-once protocol does not rely on them.
  */
-export async function startLocalS3(options: { directory?: string; buckets?: string[] } = {}): Promise<LocalS3> {
+export async function startLocalS3(
+  options: { directory?: string; buckets?: string[] } = {},
+): Promise<LocalS3> {
   const directory = options.directory ?? mkdtempSync(join(tmpdir(), 'op-events-s3-'));
   const server = new S3rver({
     address: '127.0.0.1',

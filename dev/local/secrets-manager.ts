@@ -30,7 +30,10 @@ export async function startLocalSecretsManager(): Promise<LocalSecretsManager> {
       res.end(JSON.stringify(payload));
     };
     if (req.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue') {
-      reply(400, { __type: 'UnsupportedOperation', message: `${req.headers['x-amz-target']} is not supported` });
+      reply(400, {
+        __type: 'UnsupportedOperation',
+        message: `${req.headers['x-amz-target']} is not supported`,
+      });
       return;
     }
     reads += 1;

@@ -1,4 +1,9 @@
-import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  type DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
 
 /** Creates the state table with the deployed table's key schema (partition key `pk`), if missing. */
 export async function ensureStateTable(client: DynamoDBClient, tableName: string): Promise<void> {

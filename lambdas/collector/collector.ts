@@ -33,7 +33,9 @@ export interface CollectorDependencies {
 export interface RunSummary {
   readonly source: string;
   readonly apiUrl: string | undefined;
-  readonly streams: Array<Omit<StreamSummary, 'error' | 'errorsByKind'> & { errorsByKind: Record<string, number> }>;
+  readonly streams: Array<
+    Omit<StreamSummary, 'error' | 'errorsByKind'> & { errorsByKind: Record<string, number> }
+  >;
 }
 
 /** Thrown when any stream failed, so Lambda's Errors metric and the alarms see it. */
@@ -55,7 +57,11 @@ const LEASE_GRACE_MS = 60_000;
  * and runs every stream concurrently with one shared request budget. Returns the summary,
  * or throws {@link CollectorRunError} carrying it when a stream failed.
  */
-export async function runCollector(deps: CollectorDependencies, invocationDeadline: number, owner: string = randomUUID()): Promise<RunSummary> {
+export async function runCollector(
+  deps: CollectorDependencies,
+  invocationDeadline: number,
+  owner: string = randomUUID(),
+): Promise<RunSummary> {
   const { env, log, metrics } = deps;
   const now = deps.now ?? Date.now;
   const source = env.SOURCE_NAME;
@@ -72,14 +78,22 @@ export async function runCollector(deps: CollectorDependencies, invocationDeadli
       claims,
       secretId: env.TOKEN_SECRET_ID,
     });
-    eventTypes = env.EVENT_TYPES ?? (claims?.eventTypes?.length ? EVENT_TYPES.filter((t) => claims.eventTypes?.includes(t)) : [...EVENT_TYPES]);
+    eventTypes =
+      env.EVENT_TYPES ??
+      (claims?.eventTypes?.length
+        ? EVENT_TYPES.filter((t) => claims.eventTypes?.includes(t))
+        : [...EVENT_TYPES]);
   } catch (error) {
     const summary: RunSummary = { source, apiUrl: undefined, streams: [] };
     metrics.run(source, { succeeded: false, authFailures: error instanceof SecretError ? 1 : 0 });
     log.error('run failed before any stream started', { source, error: describeError(error) });
-    throw new CollectorRunError(`source ${source}: ${error instanceof Error ? error.message : String(error)}`, summary, {
-      cause: error,
-    });
+    throw new CollectorRunError(
+      `source ${source}: ${error instanceof Error ? error.message : String(error)}`,
+      summary,
+      {
+        cause: error,
+      },
+    );
   }
 
   const startFrom = resolveStartFrom(env.START_FROM, now());
@@ -134,7 +148,8 @@ export async function runCollector(deps: CollectorDependencies, invocationDeadli
   let authFailures = 0;
   for (const result of results) {
     const newest = result.newestEventTime === undefined ? undefined : Date.parse(result.newestEventTime);
-    const ageSeconds = newest === undefined ? undefined : Math.max(0, Math.round((finishedAt - newest) / 1000));
+    const ageSeconds =
+      newest === undefined ? undefined : Math.max(0, Math.round((finishedAt - newest) / 1000));
     metrics.stream(source, result.stream, {
       eventsArchived: result.eventsArchived,
       objectsWritten: result.objectsWritten,
@@ -158,7 +173,9 @@ export async function runCollector(deps: CollectorDependencies, invocationDeadli
       invalidEvents: result.invalidEvents,
       firstSeq: result.firstSeq,
       lastSeq: result.lastSeq,
-      ...(result.stream === 'signinattempts' ? { countsByCategory: result.counts } : { countsByAction: result.counts }),
+      ...(result.stream === 'signinattempts'
+        ? { countsByCategory: result.counts }
+        : { countsByAction: result.counts }),
       ...(result.error ? { error: describeError(result.error) } : {}),
       ...(result.status === 'skipped' ? { reason: result.reason } : {}),
     });

@@ -1,12 +1,18 @@
 import { batchKey } from '../shared/archive-format';
 import type { ArchiveWriter } from '../shared/archive-writer';
 import { BatchBuilder } from '../shared/batch';
-import { ConfigError, describeError, EventsApiError, IntegrityError, LeaseLostError } from '../shared/errors';
+import {
+  ConfigError,
+  describeError,
+  type EventsApiError,
+  IntegrityError,
+  LeaseLostError,
+} from '../shared/errors';
 import type { EventType } from '../shared/event-types';
 import { OutOfTimeError, type PageRequest } from '../shared/events-api/client';
 import type { Page } from '../shared/events-api/schemas';
 import type { Log } from '../shared/observability';
-import { type BatchIntent, type StateStore, type StreamState, StaleWriteError } from '../shared/state-store';
+import { type BatchIntent, StaleWriteError, type StateStore, type StreamState } from '../shared/state-store';
 import { utcDate } from '../shared/time';
 
 /** The part of the Events API client a stream needs. */
@@ -66,6 +72,9 @@ export interface StreamSummary {
 }
 
 const DEFAULT_MAX_EMPTY_PAGES_IN_A_ROW = 5;
+
+/** An object is only written while the lease has at least this long to run. */
+const LEASE_SAFETY_MS = 30_000;
 
 /**
  * Runs one stream once: lease, recovery of an interrupted batch, paging, and batches
@@ -135,7 +144,11 @@ export class StreamCollector {
     try {
       await state.finishRun(this.state, owner, failure ? { error: describeError(failure) } : {}, now());
     } catch (error) {
-      log.warn('could not release the lease; it lapses on its own', { source, stream, error: describeError(error) });
+      log.warn('could not release the lease; it lapses on its own', {
+        source,
+        stream,
+        error: describeError(error),
+      });
     }
     return this.summary(failure ? 'failed' : 'ok', caughtUp, failure, failure?.message);
   }
@@ -192,7 +205,9 @@ export class StreamCollector {
     const { api, now } = this.deps;
     const { stream, fetchDeadline, batchMaxEvents, batchMaxBytes } = this.settings;
     const maxEmpty = this.settings.maxEmptyPagesInARow ?? DEFAULT_MAX_EMPTY_PAGES_IN_A_ROW;
-    let request: PageRequest = this.state.cursor ? { cursor: this.state.cursor } : { startTime: this.settings.startFrom };
+    let request: PageRequest = this.state.cursor
+      ? { cursor: this.state.cursor }
+      : { startTime: this.settings.startFrom };
     let cursor = this.state.cursor;
     let batch = new BatchBuilder(stream, batchMaxEvents, batchMaxBytes);
     let writing: Promise<void> = Promise.resolve();
@@ -246,7 +261,9 @@ export class StreamCollector {
       await writing;
     }
     if (cursor !== undefined && cursor !== this.state.cursor) {
-      this.state = await this.fenced(() => this.deps.state.advanceCursor(this.state, this.settings.owner, cursor, api.baseUrl));
+      this.state = await this.fenced(() =>
+        this.deps.state.advanceCursor(this.state, this.settings.owner, cursor, api.baseUrl),
+      );
     }
     return caughtUp;
   }
@@ -266,12 +283,29 @@ export class StreamCollector {
       createdAt: new Date(now()).toISOString(),
     };
     await this.fenced(() => state.recordIntent(this.state, owner, intent));
-    await archive.put({ key: intent.key, source, stream, seq, prevSha256: this.state.prevSha256, batch: sealed });
+    if (now() > this.settings.leaseExpiresAt - LEASE_SAFETY_MS) {
+      // Past this point another invocation may take the stream over; an object written now
+      // could race its batch of the same number. Leave the intent: the next run resolves it.
+      throw new LeaseLostError(
+        `source ${source}, stream ${stream}: the lease lapses before batch ${seq} could be written safely; not writing it.`,
+      );
+    }
+    await archive.put({
+      key: intent.key,
+      source,
+      stream,
+      seq,
+      prevSha256: this.state.prevSha256,
+      batch: sealed,
+    });
     this.state = await this.fenced(() => state.commitBatch(this.state, owner, intent, now()));
     this.countCommitted(intent);
     this.invalidEvents += batch.invalid.length;
     for (const [label, count] of batch.counts) this.counts[label] = (this.counts[label] ?? 0) + count;
-    if (batch.newestEventMs !== undefined && (this.newestMs === undefined || batch.newestEventMs > this.newestMs)) {
+    if (
+      batch.newestEventMs !== undefined &&
+      (this.newestMs === undefined || batch.newestEventMs > this.newestMs)
+    ) {
       this.newestMs = batch.newestEventMs;
     }
     if (batch.invalid.length > 0) {
@@ -309,7 +343,12 @@ export class StreamCollector {
     }
   }
 
-  private summary(status: StreamStatus, caughtUp: boolean, error: Error | undefined, reason: string | undefined): StreamSummary {
+  private summary(
+    status: StreamStatus,
+    caughtUp: boolean,
+    error: Error | undefined,
+    reason: string | undefined,
+  ): StreamSummary {
     return {
       stream: this.settings.stream,
       status,

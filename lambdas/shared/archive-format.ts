@@ -29,7 +29,13 @@ export function streamPrefix(prefix: string, source: string, stream: EventType):
 }
 
 /** `{prefix}source={source}/type={stream}/dt={YYYY-MM-DD}/{seq}.ndjson.gz`, `dt` being the UTC date written. */
-export function batchKey(prefix: string, source: string, stream: EventType, writtenDate: string, seq: number): string {
+export function batchKey(
+  prefix: string,
+  source: string,
+  stream: EventType,
+  writtenDate: string,
+  seq: number,
+): string {
   return `${streamPrefix(prefix, source, stream)}dt=${writtenDate}/${String(seq).padStart(SEQ_DIGITS, '0')}.ndjson.gz`;
 }
 

@@ -81,7 +81,8 @@ export class BatchBuilder {
     this.lines.push(line);
     this.bytes += Buffer.byteLength(line) + 1;
 
-    const record = typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : undefined;
+    const record =
+      typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : undefined;
     const time = parseRfc3339(record?.timestamp);
     if (time !== undefined) {
       if (this.earliest === undefined || time < this.earliest) this.earliest = time;

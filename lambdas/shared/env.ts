@@ -37,11 +37,16 @@ const optionalString = z
 export const collectorEnvSchema = z.object({
   SOURCE_NAME: z.string().regex(/^[a-z0-9-]{1,40}$/, 'must match [a-z0-9-]{1,40}, e.g. "prod"'),
   TOKEN_SECRET_ID: z.string().min(1, 'must name the Secrets Manager secret (name or ARN) holding the token'),
-  EVENTS_API_URL: optionalString.pipe(z.url({ message: 'must be a URL such as https://events.1password.com' }).optional()),
+  EVENTS_API_URL: optionalString.pipe(
+    z.url({ message: 'must be a URL such as https://events.1password.com' }).optional(),
+  ),
   ALLOW_CUSTOM_EVENTS_API_URL: booleanFlag,
   EVENT_TYPES: optionalString.transform((value, ctx): EventType[] | undefined => {
     if (value === undefined) return undefined;
-    const types = value.split(',').map((type) => type.trim()).filter(Boolean);
+    const types = value
+      .split(',')
+      .map((type) => type.trim())
+      .filter(Boolean);
     const unknown = types.filter((type) => !(EVENT_TYPES as readonly string[]).includes(type));
     if (unknown.length > 0 || types.length === 0) {
       ctx.addIssue({
@@ -54,12 +59,18 @@ export const collectorEnvSchema = z.object({
   }),
   STATE_TABLE: z.string().min(1, 'must name the DynamoDB state table'),
   ARCHIVE_BUCKET: z.string().min(3, 'must name the S3 archive bucket'),
-  ARCHIVE_PREFIX: optionalString.transform((value) => value ?? '').refine((value) => value === '' || value.endsWith('/'), {
-    message: 'must end with "/" (e.g. "1password/") or be empty',
-  }),
+  ARCHIVE_PREFIX: optionalString
+    .transform((value) => value ?? '')
+    .refine((value) => value === '' || value.endsWith('/'), {
+      message: 'must end with "/" (e.g. "1password/") or be empty',
+    }),
   START_FROM: optionalString.refine(
-    (value) => value === undefined || parseIsoDuration(value) !== undefined || parseRfc3339(value) !== undefined,
-    { message: 'must be an RFC 3339 instant (2026-01-01T00:00:00Z) or an ISO 8601 duration back from now (P7D)' },
+    (value) =>
+      value === undefined || parseIsoDuration(value) !== undefined || parseRfc3339(value) !== undefined,
+    {
+      message:
+        'must be an RFC 3339 instant (2026-01-01T00:00:00Z) or an ISO 8601 duration back from now (P7D)',
+    },
   ),
   S3_FORCE_PATH_STYLE: booleanFlag,
   /** Largest batch object, in events and in uncompressed bytes. */
@@ -85,7 +96,9 @@ export function parseCollectorEnv(env: NodeJS.ProcessEnv): CollectorEnv {
     const shown = variable === 'TOKEN_SECRET_ID' || value === undefined ? '' : ` (got "${value}")`;
     return `${variable}: ${value === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message}${shown}`;
   });
-  return fail(`The collector's environment is invalid: ${problems.join('; ')}. See README §Runtime contract.`);
+  return fail(
+    `The collector's environment is invalid: ${problems.join('; ')}. See README §Runtime contract.`,
+  );
 }
 
 function fail(message: string): never {

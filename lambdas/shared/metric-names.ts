@@ -42,4 +42,11 @@ export const MetricName = {
   successfulRuns: 'SuccessfulRuns',
 } as const;
 
-export type ApiErrorKind = 'auth' | 'rejected' | 'rate_limited' | 'server' | 'network' | 'timeout' | 'malformed';
+export type ApiErrorKind =
+  | 'auth'
+  | 'rejected'
+  | 'rate_limited'
+  | 'server'
+  | 'network'
+  | 'timeout'
+  | 'malformed';

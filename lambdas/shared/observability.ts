@@ -44,7 +44,9 @@ export interface MetricsSink {
  * receives data, and the drop-off alarm treats "no data" as "no events".
  */
 export class EmfMetricsSink implements MetricsSink {
-  constructor(private readonly namespace: string = process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE) {}
+  constructor(
+    private readonly namespace: string = process.env.POWERTOOLS_METRICS_NAMESPACE ?? METRICS_NAMESPACE,
+  ) {}
 
   stream(source: string, stream: string, m: StreamMetrics): void {
     const dimensions = { [Dimension.source]: source, [Dimension.stream]: stream };
@@ -53,11 +55,14 @@ export class EmfMetricsSink implements MetricsSink {
         metrics.addMetric(MetricName.eventsArchived, MetricUnit.Count, m.eventsArchived);
         metrics.addMetric(MetricName.pagesFetched, MetricUnit.Count, m.pages);
       }
-      if (m.objectsWritten > 0) metrics.addMetric(MetricName.objectsWritten, MetricUnit.Count, m.objectsWritten);
+      if (m.objectsWritten > 0)
+        metrics.addMetric(MetricName.objectsWritten, MetricUnit.Count, m.objectsWritten);
       if (m.invalidEvents > 0) metrics.addMetric(MetricName.invalidEvents, MetricUnit.Count, m.invalidEvents);
       if (m.throttles > 0) metrics.addMetric(MetricName.throttles, MetricUnit.Count, m.throttles);
-      if (m.lagSeconds !== undefined) metrics.addMetric(MetricName.lagSeconds, MetricUnit.Seconds, m.lagSeconds);
-      if (m.behindSeconds !== undefined) metrics.addMetric(MetricName.behindSeconds, MetricUnit.Seconds, m.behindSeconds);
+      if (m.lagSeconds !== undefined)
+        metrics.addMetric(MetricName.lagSeconds, MetricUnit.Seconds, m.lagSeconds);
+      if (m.behindSeconds !== undefined)
+        metrics.addMetric(MetricName.behindSeconds, MetricUnit.Seconds, m.behindSeconds);
     });
     for (const [kind, count] of m.errorsByKind) {
       if (count === 0) continue;
@@ -70,7 +75,8 @@ export class EmfMetricsSink implements MetricsSink {
   run(source: string, outcome: { succeeded: boolean; authFailures: number }): void {
     this.publish({ [Dimension.source]: source }, (metrics) => {
       if (outcome.succeeded) metrics.addMetric(MetricName.successfulRuns, MetricUnit.Count, 1);
-      if (outcome.authFailures > 0) metrics.addMetric(MetricName.authFailures, MetricUnit.Count, outcome.authFailures);
+      if (outcome.authFailures > 0)
+        metrics.addMetric(MetricName.authFailures, MetricUnit.Count, outcome.authFailures);
     });
   }
 

@@ -68,13 +68,23 @@ export class StateStore {
 
   async get(source: string, stream: EventType): Promise<StreamState | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: { pk: streamKey(source, stream) }, ConsistentRead: true }),
+      new GetCommand({
+        TableName: this.tableName,
+        Key: { pk: streamKey(source, stream) },
+        ConsistentRead: true,
+      }),
     );
     return Item ? toState(Item) : undefined;
   }
 
   /** Takes the stream's lease if it is free, expired, or already ours; creates the item on first use. */
-  async acquireLease(source: string, stream: EventType, owner: string, expiresAt: number, now: number): Promise<LeaseResult> {
+  async acquireLease(
+    source: string,
+    stream: EventType,
+    owner: string,
+    expiresAt: number,
+    now: number,
+  ): Promise<LeaseResult> {
     try {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
@@ -84,7 +94,8 @@ export class StateStore {
             'SET leaseOwner = :owner, leaseExpiresAt = :expiresAt, #source = :source, #stream = :stream, ' +
             'cursorVersion = if_not_exists(cursorVersion, :zero), nextSeq = if_not_exists(nextSeq, :one), ' +
             'prevSha256 = if_not_exists(prevSha256, :genesis), lastRunAt = :nowIso',
-          ConditionExpression: 'attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now OR leaseOwner = :owner',
+          ConditionExpression:
+            'attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now OR leaseOwner = :owner',
           ExpressionAttributeNames: { '#source': 'source', '#stream': 'stream' },
           ExpressionAttributeValues: {
             ':owner': owner,
@@ -114,15 +125,25 @@ export class StateStore {
       {
         Key: { pk: state.pk },
         UpdateExpression: 'SET pending = :intent',
-        ConditionExpression: 'leaseOwner = :owner AND cursorVersion = :version AND attribute_not_exists(pending)',
-        ExpressionAttributeValues: { ':intent': stripUndefined(intent), ':owner': owner, ':version': state.cursorVersion },
+        ConditionExpression:
+          'leaseOwner = :owner AND cursorVersion = :version AND attribute_not_exists(pending)',
+        ExpressionAttributeValues: {
+          ':intent': stripUndefined(intent),
+          ':owner': owner,
+          ':version': state.cursorVersion,
+        },
       },
       `record batch ${intent.seq}`,
     );
   }
 
   /** Step 3 of a batch: the object is durable; move the cursor and the chain past it. */
-  async commitBatch(state: StreamState, owner: string, intent: BatchIntent, now: number): Promise<StreamState> {
+  async commitBatch(
+    state: StreamState,
+    owner: string,
+    intent: BatchIntent,
+    now: number,
+  ): Promise<StreamState> {
     const newest = laterOf(state.newestEventTime, intent.newestEventTime);
     await this.conditional(
       {
@@ -178,12 +199,18 @@ export class StateStore {
   }
 
   /** Moves the cursor past pages that held no event (nothing to write, nothing to lose). */
-  async advanceCursor(state: StreamState, owner: string, cursor: string, apiUrl: string): Promise<StreamState> {
+  async advanceCursor(
+    state: StreamState,
+    owner: string,
+    cursor: string,
+    apiUrl: string,
+  ): Promise<StreamState> {
     await this.conditional(
       {
         Key: { pk: state.pk },
         UpdateExpression: 'SET #cursor = :cursor, cursorVersion = :nextVersion, apiUrl = :apiUrl',
-        ConditionExpression: 'leaseOwner = :owner AND cursorVersion = :version AND attribute_not_exists(pending)',
+        ConditionExpression:
+          'leaseOwner = :owner AND cursorVersion = :version AND attribute_not_exists(pending)',
         ExpressionAttributeNames: { '#cursor': 'cursor' },
         ExpressionAttributeValues: {
           ':cursor': cursor,
@@ -213,7 +240,12 @@ export class StateStore {
   }
 
   /** Ends the run: frees the lease and records its outcome for `status`. Never throws for a lost lease. */
-  async finishRun(state: StreamState, owner: string, outcome: { error?: string }, now: number): Promise<void> {
+  async finishRun(
+    state: StreamState,
+    owner: string,
+    outcome: { error?: string },
+    now: number,
+  ): Promise<void> {
     const nowIso = new Date(now).toISOString();
     try {
       await this.client.send(
@@ -265,7 +297,9 @@ function toState(item: Record<string, unknown>): StreamState {
     apiUrl: item.apiUrl as string | undefined,
     nextSeq: Number(item.nextSeq ?? 1),
     prevSha256: String(item.prevSha256 ?? GENESIS_SHA256),
-    pending: pending ? { ...pending, seq: Number(pending.seq), eventCount: Number(pending.eventCount) } : undefined,
+    pending: pending
+      ? { ...pending, seq: Number(pending.seq), eventCount: Number(pending.eventCount) }
+      : undefined,
     leaseOwner: item.leaseOwner as string | undefined,
     leaseExpiresAt: item.leaseExpiresAt === undefined ? undefined : Number(item.leaseExpiresAt),
     eventsArchived: Number(item.eventsArchived ?? 0),

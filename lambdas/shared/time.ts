@@ -19,8 +19,23 @@ export function parseRfc3339(value: unknown): number | undefined {
   if (!match) return undefined;
   const [, year, month, day, hour, minute, second, fraction = '', zone = 'Z'] = match;
   const millis = Number(fraction.slice(0, 3).padEnd(3, '0'));
-  const utc = Date.UTC(Number(year), Number(month) - 1, Number(day), Number(hour), Number(minute), Number(second), millis);
-  if (Number.isNaN(utc) || Number(month) > 12 || Number(day) > 31 || Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) {
+  const utc = Date.UTC(
+    Number(year),
+    Number(month) - 1,
+    Number(day),
+    Number(hour),
+    Number(minute),
+    Number(second),
+    millis,
+  );
+  if (
+    Number.isNaN(utc) ||
+    Number(month) > 12 ||
+    Number(day) > 31 ||
+    Number(hour) > 23 ||
+    Number(minute) > 59 ||
+    Number(second) > 60
+  ) {
     return undefined;
   }
   if (zone === 'Z' || zone === 'z') return utc;
@@ -69,7 +84,9 @@ export function resolveStartFrom(startFrom: string | undefined, now: number): nu
   const duration = parseIsoDuration(startFrom);
   const instant = duration === undefined ? parseRfc3339(startFrom) : now - duration;
   if (instant === undefined) {
-    throw new RangeError(`"${startFrom}" is neither an RFC 3339 instant nor an ISO 8601 duration such as P7D`);
+    throw new RangeError(
+      `"${startFrom}" is neither an RFC 3339 instant nor an ISO 8601 duration such as P7D`,
+    );
   }
   return Math.max(instant, earliest);
 }

@@ -85,7 +85,10 @@ export function resolveEventsApiUrl(options: {
           'set EVENTS_API_URL (e.g. https://events.1password.com) or create a new Events Reporting token.',
       );
     }
-    const url = tokenHost.startsWith('127.0.0.1') || tokenHost.startsWith('localhost') ? `http://${tokenHost}` : `https://${tokenHost}`;
+    const url =
+      tokenHost.startsWith('127.0.0.1') || tokenHost.startsWith('localhost')
+        ? `http://${tokenHost}`
+        : `https://${tokenHost}`;
     return checkAllowed(url, allowCustomUrl, `the host in the token stored in ${secretId}`);
   }
   const url = configuredUrl.replace(/\/+$/, '');

@@ -73,13 +73,19 @@ export class SecretsManagerTokenSource implements TokenSource {
       );
     }
     if (name === 'DecryptionFailure' || name === 'InvalidRequestException') {
-      return new SecretError(`TOKEN_SECRET_ID: secret ${this.secretId} cannot be read (${name}); check its KMS key and state.`, {
-        cause: error,
-      });
+      return new SecretError(
+        `TOKEN_SECRET_ID: secret ${this.secretId} cannot be read (${name}); check its KMS key and state.`,
+        {
+          cause: error,
+        },
+      );
     }
-    return new SecretError(`TOKEN_SECRET_ID: reading secret ${this.secretId} failed (${name}); the next run retries.`, {
-      cause: error,
-    });
+    return new SecretError(
+      `TOKEN_SECRET_ID: reading secret ${this.secretId} failed (${name}); the next run retries.`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -95,7 +101,9 @@ export function parseTokenSecret(secretString: string | undefined, secretId: str
     try {
       parsed = JSON.parse(text);
     } catch {
-      throw new SecretError(`TOKEN_SECRET_ID: secret ${secretId} starts with "{" but is not valid JSON; ${HOW_TO_FILL(secretId)}`);
+      throw new SecretError(
+        `TOKEN_SECRET_ID: secret ${secretId} starts with "{" but is not valid JSON; ${HOW_TO_FILL(secretId)}`,
+      );
     }
     const value = (parsed as { token?: unknown }).token;
     if (typeof value !== 'string' || value.trim() === '') {

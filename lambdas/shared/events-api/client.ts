@@ -1,6 +1,6 @@
 import {
   AuthError,
-  EventsApiError,
+  type EventsApiError,
   MalformedResponseError,
   NetworkError,
   RateLimitedError,
@@ -30,7 +30,11 @@ export interface RetryPolicy {
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 500, maxDelayMs: 30_000, maxAttempts: 8 };
 
 /** Told about every failed attempt, for metrics and logs. */
-export type AttemptObserver = (event: { stream: EventType | 'introspect'; error: EventsApiError; willRetry: boolean }) => void;
+export type AttemptObserver = (event: {
+  stream: EventType | 'introspect';
+  error: EventsApiError;
+  willRetry: boolean;
+}) => void;
 
 export interface EventsApiClientOptions {
   readonly baseUrl: string;
@@ -88,7 +92,11 @@ export class EventsApiClient {
    * One page of a stream. `deadline` (epoch ms) bounds the whole call, retries included:
    * past it the call throws {@link OutOfTimeError} (nothing sent) or the last API error.
    */
-  async fetchPage(stream: EventType, request: PageRequest, deadline = Number.POSITIVE_INFINITY): Promise<Page> {
+  async fetchPage(
+    stream: EventType,
+    request: PageRequest,
+    deadline = Number.POSITIVE_INFINITY,
+  ): Promise<Page> {
     const body =
       'cursor' in request
         ? { cursor: request.cursor }
@@ -114,9 +122,12 @@ export class EventsApiClient {
     const text = await this.send('introspect', 'GET', '/api/v2/auth/introspect', undefined, deadline);
     const parsed = introspectionSchema.safeParse(parseJson(text, 'introspect', this.options.sourceName));
     if (!parsed.success) {
-      throw new MalformedResponseError(`source ${this.options.sourceName}: the introspect answer is not as documented`, {
-        status: 200,
-      });
+      throw new MalformedResponseError(
+        `source ${this.options.sourceName}: the introspect answer is not as documented`,
+        {
+          status: 200,
+        },
+      );
     }
     return parsed.data;
   }
@@ -156,7 +167,8 @@ export class EventsApiClient {
         }
       }
       const delay = error.retryable ? this.backoff(attempt, error) : undefined;
-      const willRetry = delay !== undefined && attempt < this.retry.maxAttempts && this.now() + delay < deadline;
+      const willRetry =
+        delay !== undefined && attempt < this.retry.maxAttempts && this.now() + delay < deadline;
       this.options.onAttemptFailed?.({ stream, error, willRetry });
       if (!willRetry) throw error;
       await this.sleep(delay);
@@ -182,10 +194,17 @@ export class EventsApiClient {
       signal: AbortSignal.timeout(timeoutMs),
     });
     // The body is read under the same signal, so a server that stalls mid-body times out too.
-    return { status: response.status, text: await response.text(), retryAfter: response.headers.get('retry-after') };
+    return {
+      status: response.status,
+      text: await response.text(),
+      retryAfter: response.headers.get('retry-after'),
+    };
   }
 
-  private errorFor(stream: string, response: { status: number; text: string; retryAfter: string | null }): EventsApiError {
+  private errorFor(
+    stream: string,
+    response: { status: number; text: string; retryAfter: string | null },
+  ): EventsApiError {
     const { status } = response;
     const source = this.options.sourceName;
     const detail = errorMessageOf(response.text);
@@ -206,7 +225,10 @@ export class EventsApiClient {
       );
     }
     if (status >= 500) {
-      return new ServerError(`source ${source}: the Events API failed on ${stream} (HTTP ${status}${detail}).`, { status });
+      return new ServerError(
+        `source ${source}: the Events API failed on ${stream} (HTTP ${status}${detail}).`,
+        { status },
+      );
     }
     return new RequestRejectedError(
       `source ${source}: the Events API rejected the ${stream} request (HTTP ${status}${detail}).` +
@@ -218,16 +240,24 @@ export class EventsApiClient {
   private errorForFailure(stream: string, caught: unknown): EventsApiError {
     const source = this.options.sourceName;
     if (caught instanceof Error && (caught.name === 'TimeoutError' || caught.name === 'AbortError')) {
-      return new RequestTimeoutError(`source ${source}: the Events API did not answer ${stream} in time.`, { cause: caught });
+      return new RequestTimeoutError(`source ${source}: the Events API did not answer ${stream} in time.`, {
+        cause: caught,
+      });
     }
-    const reason = caught instanceof Error ? ((caught.cause as Error | undefined)?.message ?? caught.message) : String(caught);
-    return new NetworkError(`source ${source}: the request for ${stream} failed (${reason}).`, { cause: caught });
+    const reason =
+      caught instanceof Error
+        ? ((caught.cause as Error | undefined)?.message ?? caught.message)
+        : String(caught);
+    return new NetworkError(`source ${source}: the request for ${stream} failed (${reason}).`, {
+      cause: caught,
+    });
   }
 
   private backoff(attempt: number, error: EventsApiError): number {
     const ceiling = Math.min(this.retry.maxDelayMs, this.retry.baseDelayMs * 2 ** (attempt - 1));
     const jittered = this.random() * ceiling;
-    const floor = error instanceof RateLimitedError ? Math.max(error.retryAfterMs ?? 0, this.retry.baseDelayMs) : 0;
+    const floor =
+      error instanceof RateLimitedError ? Math.max(error.retryAfterMs ?? 0, this.retry.baseDelayMs) : 0;
     return Math.max(jittered, floor);
   }
 }

@@ -17,9 +17,13 @@ export const pageSchema = z.object({
 
 export type Page = z.infer<typeof pageSchema>;
 
-const timestamp = z.string().refine((value) => parseRfc3339(value) !== undefined, 'not an RFC 3339 timestamp');
+const timestamp = z
+  .string()
+  .refine((value) => parseRfc3339(value) !== undefined, 'not an RFC 3339 timestamp');
 
-const user = z.object({ uuid: z.string().optional(), name: z.string().optional(), email: z.string().optional() }).loose();
+const user = z
+  .object({ uuid: z.string().optional(), name: z.string().optional(), email: z.string().optional() })
+  .loose();
 
 const client = z
   .object({
@@ -91,7 +95,12 @@ export const auditEventSchema = z
     aux_details: user.optional(),
     aux_info: z.string().optional(),
     session: z
-      .object({ uuid: z.string().optional(), login_time: z.string().optional(), device_uuid: z.string().optional(), ip: z.string().optional() })
+      .object({
+        uuid: z.string().optional(),
+        login_time: z.string().optional(),
+        device_uuid: z.string().optional(),
+        ip: z.string().optional(),
+      })
       .loose()
       .optional(),
     location: location.optional(),
@@ -119,4 +128,3 @@ export const introspectionSchema = z
   .loose();
 
 export type Introspection = z.infer<typeof introspectionSchema>;
-

@@ -1,0 +1,39 @@
+import { ListObjectsV2Command, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+
+/**
+ * An S3 client for s3rver that refuses `PutObject` with `If-None-Match: *` on an existing
+ * key, as real S3 does and s3rver does not. Tests run the protocol against both: plain
+ * s3rver shows exactly-once does not rest on the precondition; this one shows the
+ * collector never tries to replace an object.
+ */
+export function strictS3Client(endpoint: string): { client: S3Client; refusals: string[] } {
+  const client = new S3Client({
+    endpoint,
+    forcePathStyle: true,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+  });
+  const refusals: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as { Bucket?: string; Key?: string; IfNoneMatch?: string };
+      if (context.commandName === 'PutObjectCommand' && input.IfNoneMatch === '*' && input.Key) {
+        const listing = await client.send(
+          new ListObjectsV2Command({ Bucket: input.Bucket, Prefix: input.Key, MaxKeys: 1 }),
+        );
+        if (listing.Contents?.[0]?.Key === input.Key) {
+          refusals.push(input.Key);
+          throw new S3ServiceException({
+            name: 'PreconditionFailed',
+            $fault: 'client',
+            $metadata: { httpStatusCode: 412 },
+            message: 'At least one of the pre-conditions you specified did not hold',
+          });
+        }
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'strictIfNoneMatch' },
+  );
+  return { client, refusals };
+}
