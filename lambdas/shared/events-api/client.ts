@@ -105,40 +105,44 @@ export class EventsApiClient {
             start_time: formatRfc3339Seconds(request.startTime),
             ...(request.endTime === undefined ? {} : { end_time: formatRfc3339Seconds(request.endTime) }),
           };
-    const text = await this.send(stream, 'POST', `/api/v2/${stream}`, JSON.stringify(body), deadline);
-    const page = pageSchema.safeParse(parseJson(text, stream, this.options.sourceName));
-    if (!page.success) {
-      throw new MalformedResponseError(
-        `source ${this.options.sourceName}: the Events API answered ${stream} with a body that is not a page ` +
-          `(${page.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')})`,
-        { status: 200 },
-      );
-    }
-    return page.data;
+    return this.send(stream, 'POST', `/api/v2/${stream}`, JSON.stringify(body), deadline, (text) => {
+      const page = pageSchema.safeParse(parseJson(text, stream, this.options.sourceName));
+      if (!page.success) {
+        throw new MalformedResponseError(
+          `source ${this.options.sourceName}: the Events API answered ${stream} with a body that is not a page ` +
+            `(${page.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')})`,
+          { status: 200 },
+        );
+      }
+      return page.data;
+    });
   }
 
   /** `GET /api/v2/auth/introspect`: the integration, the account and the event types the token may read. */
   async introspect(deadline = Number.POSITIVE_INFINITY): Promise<Introspection> {
-    const text = await this.send('introspect', 'GET', '/api/v2/auth/introspect', undefined, deadline);
-    const parsed = introspectionSchema.safeParse(parseJson(text, 'introspect', this.options.sourceName));
-    if (!parsed.success) {
-      throw new MalformedResponseError(
-        `source ${this.options.sourceName}: the introspect answer is not as documented`,
-        {
-          status: 200,
-        },
-      );
-    }
-    return parsed.data;
+    return this.send('introspect', 'GET', '/api/v2/auth/introspect', undefined, deadline, (text) => {
+      const parsed = introspectionSchema.safeParse(parseJson(text, 'introspect', this.options.sourceName));
+      if (!parsed.success) {
+        throw new MalformedResponseError(
+          `source ${this.options.sourceName}: the introspect answer is not as documented`,
+          {
+            status: 200,
+          },
+        );
+      }
+      return parsed.data;
+    });
   }
 
-  private async send(
+  /** Sends a request until it gets a parseable 200, a final error, or runs out of time. */
+  private async send<T>(
     stream: EventType | 'introspect',
     method: 'GET' | 'POST',
     path: string,
     body: string | undefined,
     deadline: number,
-  ): Promise<string> {
+    parse: (text: string) => T,
+  ): Promise<T> {
     let token = await this.options.tokens.getToken();
     let tokenRefreshed = false;
     for (let attempt = 1; ; attempt++) {
@@ -147,13 +151,19 @@ export class EventsApiClient {
       }
       const remaining = deadline - this.now();
       if (remaining <= 0) throw new OutOfTimeError(`deadline reached before requesting ${stream}`);
+      const cappedByDeadline = remaining < this.timeoutMs;
       let error: EventsApiError;
       try {
         const response = await this.attempt(method, path, body, token, Math.min(this.timeoutMs, remaining));
-        if (response.status === 200) return response.text;
+        // A body cut short in transit is as transient as a 5xx: parse inside the retry loop.
+        if (response.status === 200) return parse(response.text);
         error = this.errorFor(stream, response);
       } catch (caught) {
-        error = this.errorForFailure(stream, caught);
+        error = caught instanceof MalformedResponseError ? caught : this.errorForFailure(stream, caught);
+      }
+      if (error instanceof RequestTimeoutError && cappedByDeadline) {
+        // Cut short by the caller's deadline, not by a slow API: a normal end of the run.
+        throw new OutOfTimeError(`the deadline arrived while waiting for ${stream}`);
       }
 
       if (error instanceof AuthError && !tokenRefreshed) {
@@ -239,15 +249,16 @@ export class EventsApiClient {
 
   private errorForFailure(stream: string, caught: unknown): EventsApiError {
     const source = this.options.sourceName;
-    if (caught instanceof Error && (caught.name === 'TimeoutError' || caught.name === 'AbortError')) {
+    // Checked by name: fetch's errors may come from another realm (DOMException), where instanceof fails.
+    const failure = caught as
+      | { name?: unknown; message?: unknown; cause?: { message?: unknown } }
+      | undefined;
+    if (failure?.name === 'TimeoutError' || failure?.name === 'AbortError') {
       return new RequestTimeoutError(`source ${source}: the Events API did not answer ${stream} in time.`, {
         cause: caught,
       });
     }
-    const reason =
-      caught instanceof Error
-        ? ((caught.cause as Error | undefined)?.message ?? caught.message)
-        : String(caught);
+    const reason = String(failure?.cause?.message ?? failure?.message ?? caught);
     return new NetworkError(`source ${source}: the request for ${stream} failed (${reason}).`, {
       cause: caught,
     });
