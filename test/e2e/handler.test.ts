@@ -5,6 +5,7 @@ import type { Context } from 'aws-lambda';
 import { type LocalAws, startLocalAws } from '../../dev/local/aws';
 import { type Simulator, startSimulator } from '../../dev/simulator';
 import type { RunSummary } from '../../lambdas/collector/collector';
+import type * as HandlerModuleNamespace from '../../lambdas/collector/handler';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metric-names';
 
 /**
@@ -12,6 +13,8 @@ import { METRICS_NAMESPACE } from '../../lambdas/shared/metric-names';
  * from Secrets Manager, pages the simulator, and writes to s3rver and dynalite, all through
  * the SDK's standard endpoint variables. Everything it prints is captured.
  */
+type HandlerModule = typeof HandlerModuleNamespace;
+
 describe('collector Lambda handler', () => {
   let sim: Simulator;
   let aws: LocalAws;
@@ -86,7 +89,8 @@ describe('collector Lambda handler', () => {
         void write;
       });
     }
-    ({ handler } = await import('../../lambdas/collector/handler'));
+    // Loaded after the environment is set, as Lambda loads it after setting the function's variables.
+    ({ handler } = jest.requireActual<HandlerModule>('../../lambdas/collector/handler'));
   });
 
   afterAll(async () => {
@@ -125,9 +129,10 @@ describe('collector Lambda handler', () => {
         ['auditevents', 400],
       ]),
     );
-    const directive = (
-      archived[0]?._aws as { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> }
-    ).CloudWatchMetrics[0];
+    const aws0 = archived[0]?._aws as
+      | { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> }
+      | undefined;
+    const directive = aws0?.CloudWatchMetrics[0];
     expect(directive?.Namespace).toBe(METRICS_NAMESPACE);
     expect(directive?.Dimensions).toEqual([['Source', 'Stream']]);
     expect(emf().filter((doc) => doc.SuccessfulRuns === 1)).toHaveLength(1);
@@ -181,7 +186,7 @@ describe('collector Lambda handler', () => {
         const body = await aws.clients.s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key }));
         return (
           JSON.stringify(head.Metadata) +
-          gunzipSync(Buffer.from(await body.Body!.transformToByteArray())).toString()
+          gunzipSync(Buffer.from((await body.Body?.transformToByteArray()) ?? [])).toString()
         );
       }),
     );

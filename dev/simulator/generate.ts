@@ -1,0 +1,478 @@
+import {
+  type Account,
+  type Client,
+  type Device,
+  ipAddress,
+  type Person,
+  PLACES,
+  type Place,
+  strangerDevice,
+} from './account';
+import {
+  FUTURE_AUDIT_ACTIONS,
+  FUTURE_AUDIT_OBJECT_TYPES,
+  FUTURE_ITEM_USAGE_ACTIONS,
+  FUTURE_SIGNIN_TYPES,
+} from './catalog';
+import { base32Id, type Random } from './random';
+import { compareInstants, formatRfc3339, type Instant, type TimestampPrecision, truncate } from './time';
+import type { Feature, SimEvent } from './types';
+
+/** Roughly how often a value or field from a later API version shows up. */
+const UNKNOWN_ENUM_RATE = 0.01;
+const UNKNOWN_FIELD_RATE = 0.01;
+
+type Style = readonly [TimestampPrecision, 'utc' | 'offset'];
+
+/** Each feed has its usual precision (docs/events-api.md §3.7) plus a minority of other RFC 3339 forms. */
+const STYLES: Record<Feature, readonly (readonly [Style, number])[]> = {
+  signinattempts: [
+    [['seconds', 'utc'], 70],
+    [['seconds', 'offset'], 15],
+    [['millis', 'utc'], 10],
+    [['nanos', 'utc'], 5],
+  ],
+  itemusages: [
+    [['millis', 'utc'], 70],
+    [['seconds', 'utc'], 10],
+    [['millis', 'offset'], 10],
+    [['nanos', 'utc'], 10],
+  ],
+  auditevents: [
+    [['nanos', 'utc'], 70],
+    [['nanos', 'offset'], 15],
+    [['seconds', 'utc'], 10],
+    [['millis', 'utc'], 5],
+  ],
+};
+const OFFSETS_MINUTES = [-180, -300, -480, 60, 120, 330, 540];
+
+export interface TimedEvent {
+  event: SimEvent;
+  /** The instant `event.timestamp` denotes, so the store need not parse it back. */
+  at: Instant;
+}
+
+export interface EventGenerator {
+  /** `count` events of one feature with timestamps spread over [fromMs, toMs], oldest first. */
+  generate(feature: Feature, count: number, fromMs: number, toMs: number): TimedEvent[];
+}
+
+/** v2 user objects; v1 endpoints strip the MSP fields. */
+const userDetails = (p: Person) => ({
+  uuid: p.uuid,
+  name: p.name,
+  email: p.email,
+  user_type: p.userType,
+  user_account_uuid: p.userAccountUuid,
+});
+
+export function createGenerator(random: Random, account: Account): EventGenerator {
+  const issued = new Set<string>();
+  const uuid = () => {
+    for (;;) {
+      const id = base32Id(random);
+      if (!issued.has(id)) {
+        issued.add(id);
+        return id;
+      }
+    }
+  };
+  // A few people generate most of the activity, as in a real team.
+  const person = (): Person => {
+    const r = random.next();
+    return account.people[Math.floor(r * r * account.people.length)] as Person;
+  };
+  const location = (home: Place): Record<string, unknown> | undefined => {
+    if (random.chance(0.12)) return undefined;
+    const at = random.chance(0.06) ? random.pick(PLACES) : home;
+    // Some geo lookups only resolve to a city, without coordinates.
+    if (random.chance(0.1)) return { country: at.country, region: at.region, city: at.city };
+    return {
+      country: at.country,
+      region: at.region,
+      city: at.city,
+      latitude: at.latitude,
+      longitude: at.longitude,
+    };
+  };
+  const clientOf = (device: Device): Client => ({ ...device.client });
+  const withExtras = (event: SimEvent, at: Instant): SimEvent => {
+    if (!random.chance(UNKNOWN_FIELD_RATE)) return event;
+    const extra = random.pick(['risk', 'insert_time', 'client_trust'] as const);
+    if (extra === 'risk')
+      event.risk = { level: random.pick(['low', 'medium', 'high']), score: random.int(0, 100) };
+    else if (extra === 'insert_time')
+      event.insert_time = formatRfc3339({ ms: at.ms + random.int(50, 90_000), ns: 0 }, 'nanos');
+    else event.client_trust = { managed: random.chance(0.5), posture: 'unknown' };
+    return event;
+  };
+
+  const signInAttempt = (timestamp: string, at: Instant): SimEvent => {
+    const p = person();
+    const category = random.weighted(SIGNIN_CATEGORY_WEIGHTS);
+    let type = random.pick(SIGNIN_TYPES_BY_CATEGORY[category]);
+    if (random.chance(UNKNOWN_ENUM_RATE)) type = random.pick(FUTURE_SIGNIN_TYPES);
+    const firewall = category === 'firewall_failed' || category === 'firewall_reported_success';
+    const stranger = firewall || (category === 'credentials_failed' && random.chance(0.3));
+    const device = stranger ? strangerDevice(random) : random.pick(p.devices);
+    const where = stranger ? random.pick(PLACES) : p.home;
+    const client = clientOf(device);
+    if (stranger) client.ip_address = ipAddress(random);
+    let details: { value: string } | null = null;
+    if (firewall) {
+      details = {
+        value:
+          type === 'continent_blocked'
+            ? where.continent
+            : type === 'country_blocked'
+              ? where.iso
+              : type === 'ip_blocked'
+                ? client.ip_address
+                : type === 'anonymous_blocked'
+                  ? 'Tor exit node'
+                  : 'All',
+      };
+    }
+    const event: SimEvent = {
+      uuid: uuid(),
+      session_uuid: base32Id(random),
+      timestamp,
+      category,
+      type,
+      country: random.chance(0.02) ? '' : where.iso,
+      details,
+      target_user: userDetails(p),
+      client,
+    };
+    const loc = location(where);
+    if (loc) event.location = loc;
+    event.account_uuid = account.uuid;
+    return withExtras(event, at);
+  };
+
+  const itemUsage = (timestamp: string, at: Instant): SimEvent => {
+    const p = person();
+    const vault = random.pick(account.vaults);
+    const item = random.pick(vault.items);
+    let action: string = random.weighted(ITEM_ACTION_WEIGHTS);
+    if (random.chance(UNKNOWN_ENUM_RATE)) action = random.pick(FUTURE_ITEM_USAGE_ACTIONS);
+    const usedVersion =
+      action === 'server-create'
+        ? 1
+        : random.chance(0.03)
+          ? 0
+          : random.int(Math.max(1, item.version - 2), item.version);
+    const event: SimEvent = {
+      uuid: uuid(),
+      timestamp,
+      used_version: usedVersion,
+      vault_uuid: vault.uuid,
+      item_uuid: item.uuid,
+      action,
+      user: userDetails(p),
+      client: clientOf(random.pick(p.devices)),
+    };
+    const loc = location(p.home);
+    if (loc) event.location = loc;
+    event.account_uuid = account.uuid;
+    return withExtras(event, at);
+  };
+
+  const auditEvent = (timestamp: string, at: Instant): SimEvent => {
+    const actor = person();
+    const subject = random.weighted(AUDIT_SCENARIOS)(random, account, actor, person());
+    if (random.chance(UNKNOWN_ENUM_RATE)) {
+      if (random.chance(0.5)) subject.action = random.pick(FUTURE_AUDIT_ACTIONS);
+      else subject.object_type = random.pick(FUTURE_AUDIT_OBJECT_TYPES);
+    }
+    const device = random.pick(actor.devices);
+    const loginAt: Instant = { ms: at.ms - random.int(1_000, 8 * 3_600_000), ns: random.int(0, 999_999) };
+    const event: SimEvent = {
+      uuid: uuid(),
+      timestamp,
+      actor_uuid: actor.uuid,
+    };
+    if (random.chance(0.97)) event.actor_details = userDetails(actor);
+    event.actor_type = actor.userType;
+    event.actor_account_uuid = actor.userAccountUuid;
+    event.account_uuid = account.uuid;
+    Object.assign(event, subject);
+    event.session = {
+      uuid: base32Id(random),
+      login_time: formatRfc3339(loginAt, 'nanos'),
+      device_uuid: device.uuid,
+      ip: device.client.ip_address,
+    };
+    const loc = location(actor.home);
+    if (loc) event.location = loc;
+    return withExtras(event, at);
+  };
+
+  const builders: Record<Feature, (timestamp: string, at: Instant) => SimEvent> = {
+    signinattempts: signInAttempt,
+    itemusages: itemUsage,
+    auditevents: auditEvent,
+  };
+
+  return {
+    generate(feature, count, fromMs, toMs) {
+      const span = Math.max(0, toMs - fromMs);
+      const stamps: { at: Instant; style: Style; offset: number }[] = new Array(count);
+      for (let i = 0; i < count; i++) {
+        const style = random.weighted(STYLES[feature]);
+        const raw = { ms: fromMs + Math.floor(random.next() * (span + 1)), ns: random.int(0, 999_999) };
+        const offset = style[1] === 'offset' ? random.pick(OFFSETS_MINUTES) : 0;
+        // Truncate before sorting: mixed precisions must still come out in instant order.
+        let at = truncate(raw, style[0]);
+        // Rounding down must not move an event out of the requested range (a reset from `fromMs` must see it).
+        const up = Math.ceil(raw.ms / 1000) * 1000;
+        if (at.ms < fromMs && up <= toMs) at = { ms: up, ns: 0 };
+        stamps[i] = { at, style, offset };
+      }
+      stamps.sort((a, b) => compareInstants(a.at, b.at));
+      const build = builders[feature];
+      return stamps.map(({ at, style, offset }) => ({
+        event: build(formatRfc3339(at, style[0], offset), at),
+        at,
+      }));
+    },
+  };
+}
+
+const SIGNIN_CATEGORY_WEIGHTS = [
+  ['success', 80],
+  ['credentials_failed', 7],
+  ['mfa_failed', 5],
+  ['firewall_failed', 3],
+  ['sso_failed', 2],
+  ['modern_version_failed', 2],
+  ['firewall_reported_success', 1],
+] as const;
+
+type SignInCategory = (typeof SIGNIN_CATEGORY_WEIGHTS)[number][0];
+
+const FIREWALL_TYPES = [
+  'ip_blocked',
+  'continent_blocked',
+  'country_blocked',
+  'anonymous_blocked',
+  'all_blocked',
+];
+
+/** Category/type pairs that belong together (docs/events-api.md §4.2). */
+const SIGNIN_TYPES_BY_CATEGORY: Record<SignInCategory, readonly string[]> = {
+  success: ['credentials_ok', 'credentials_ok', 'credentials_ok', 'mfa_ok', 'mfa_ok', 'federated'],
+  credentials_failed: [
+    'password_secret_bad',
+    'password_secret_bad',
+    'password_secret_bad',
+    'platform_secret_bad',
+    'platform_secret_disabled',
+    'platform_secret_proxy',
+  ],
+  mfa_failed: [
+    'mfa_missing',
+    'totp_bad',
+    'totp_bad',
+    'totp_timeout',
+    'totp_disabled',
+    'u2f_bad',
+    'u2f_timeout',
+    'u2f_disabled',
+    'duo_bad',
+    'duo_timeout',
+    'duo_disabled',
+    'duo_native_bad',
+    'code_bad',
+    'code_timeout',
+    'code_disabled',
+  ],
+  sso_failed: ['non_sso_user', 'sso_user_mismatch', 'service_account_sso_denied'],
+  modern_version_failed: ['modern_version_missing', 'modern_version_old'],
+  firewall_failed: FIREWALL_TYPES,
+  firewall_reported_success: FIREWALL_TYPES,
+};
+
+const ITEM_ACTION_WEIGHTS = [
+  ['fill', 35],
+  ['secure-copy', 20],
+  ['reveal', 15],
+  ['server-fetch', 12],
+  ['enter-item-edit-mode', 5],
+  ['server-update', 4],
+  ['server-create', 3],
+  ['other', 3],
+  ['export', 1],
+  ['share', 1],
+  ['select-sso-provider', 1],
+] as const;
+
+type AuditSubject = {
+  action: string;
+  object_type: string;
+  object_uuid: string;
+  object_details?: Record<string, unknown>;
+  aux_id?: number;
+  aux_uuid?: string;
+  aux_details?: Record<string, unknown>;
+  aux_info?: string;
+};
+type Scenario = (random: Random, account: Account, actor: Person, other: Person) => AuditSubject;
+
+const onUser =
+  (action: string): Scenario =>
+  (_r, _a, _actor, other) => ({
+    action,
+    object_type: 'user',
+    object_uuid: other.uuid,
+    object_details: userDetails(other),
+  });
+const onVault =
+  (action: string): Scenario =>
+  (r, a) => ({ action, object_type: 'vault', object_uuid: r.pick(a.vaults).uuid });
+const vaultAccess =
+  (action: string): Scenario =>
+  (r, a, _actor, other) => ({
+    action,
+    object_type: 'uva',
+    object_uuid: r.pick(a.vaults).uuid,
+    aux_uuid: other.uuid,
+    aux_details: userDetails(other),
+    aux_info: r.pick([
+      'view_items,create_items,edit_items',
+      'view_items',
+      'manage_vault',
+      'view_items,copy_items',
+    ]),
+  });
+const membership =
+  (action: string): Scenario =>
+  (r, a, _actor, other) => ({
+    action,
+    object_type: 'gm',
+    object_uuid: r.pick(a.groups),
+    aux_uuid: other.uuid,
+    aux_details: userDetails(other),
+    aux_info: r.pick(['M', 'R']),
+  });
+const simple =
+  (action: string, objectType: string, info?: (r: Random) => string): Scenario =>
+  (r) => {
+    const subject: AuditSubject = { action, object_type: objectType, object_uuid: base32Id(r) };
+    if (info) subject.aux_info = info(r);
+    return subject;
+  };
+
+const AUDIT_SCENARIOS: readonly (readonly [Scenario, number])[] = [
+  [
+    (r, _a, actor) => {
+      const device = r.pick(actor.devices);
+      return {
+        action: 'create',
+        object_type: 'device',
+        object_uuid: device.uuid,
+        aux_id: r.int(1000, 999_999),
+        aux_info: `${device.client.app_name} on ${device.client.os_name}`,
+      };
+    },
+    18,
+  ],
+  [
+    (r, _a, actor) => ({
+      action: 'delete',
+      object_type: 'device',
+      object_uuid: r.pick(actor.devices).uuid,
+      aux_id: r.int(1000, 999_999),
+    }),
+    3,
+  ],
+  [vaultAccess('grant'), 10],
+  [vaultAccess('revoke'), 4],
+  [vaultAccess('update'), 3],
+  [
+    (r, a) => ({
+      action: 'grant',
+      object_type: 'gva',
+      object_uuid: r.pick(a.vaults).uuid,
+      aux_uuid: r.pick(a.groups),
+      aux_info: 'view_items,create_items,edit_items',
+    }),
+    3,
+  ],
+  [membership('join'), 8],
+  [membership('leave'), 3],
+  [membership('role'), 2],
+  [onVault('create'), 4],
+  [onVault('changenm'), 1],
+  [onVault('delete'), 1],
+  [(r, a) => ({ action: 'create', object_type: 'group', object_uuid: r.pick(a.groups) }), 2],
+  [(r, a) => ({ action: 'changenm', object_type: 'group', object_uuid: r.pick(a.groups) }), 1],
+  [simple('create', 'invite', (r) => `new.hire${r.int(1, 999)}@example.com`), 3],
+  [onUser('provsn'), 2],
+  [onUser('activate'), 2],
+  [onUser('suspend'), 2],
+  [onUser('reactive'), 1],
+  [onUser('delete'), 1],
+  [onUser('begin'), 1],
+  [onUser('complete'), 1],
+  [onUser('changemp'), 3],
+  [onUser('changesk'), 1],
+  [onUser('enblmfa'), 2],
+  [onUser('disblmfa'), 1],
+  [onUser('changenm'), 1],
+  [
+    (r, a) => {
+      const vault = r.pick(a.vaults);
+      return {
+        action: 'share',
+        object_type: 'item',
+        object_uuid: r.pick(vault.items).uuid,
+        aux_info: r.pick(['expires in 7 days', 'expires in 1 day', 'view once']),
+      };
+    },
+    2,
+  ],
+  [
+    (r, a) => ({ action: 'delshare', object_type: 'item', object_uuid: r.pick(r.pick(a.vaults).items).uuid }),
+    1,
+  ],
+  [(r, a) => ({ action: 'export', object_type: 'items', object_uuid: r.pick(a.vaults).uuid }), 1],
+  [(_r, a) => ({ action: 'updatfw', object_type: 'account', object_uuid: a.uuid }), 1],
+  [(_r, a) => ({ action: 'enblsso', object_type: 'sso', object_uuid: a.uuid }), 0.3],
+  [
+    (r, a) => ({
+      action: 'create',
+      object_type: 'satoken',
+      object_uuid: base32Id(r),
+      aux_uuid: r.pick(a.serviceAccounts),
+      aux_info: 'ci-deploy',
+    }),
+    2,
+  ],
+  [
+    (r, a) => ({
+      action: 'revoke',
+      object_type: 'satoken',
+      object_uuid: base32Id(r),
+      aux_uuid: r.pick(a.serviceAccounts),
+    }),
+    1,
+  ],
+  [
+    (r, a) => ({
+      action: 'expire',
+      object_type: 'satoken',
+      object_uuid: base32Id(r),
+      aux_uuid: r.pick(a.serviceAccounts),
+    }),
+    0.5,
+  ],
+  [(r, a) => ({ action: 'create', object_type: 'sa', object_uuid: r.pick(a.serviceAccounts) }), 0.5],
+  [simple('view', 'report', (r) => r.pick(['domain breach report', 'user report', 'vault report'])), 2],
+  [simple('create', 'cred'), 1.5],
+  [simple('delete', 'cred'), 0.5],
+  [simple('dlgsess', 'dlgdsess'), 1],
+  [simple('create', 'template'), 0.3],
+  [(r, a) => ({ action: 'purge', object_type: 'items', object_uuid: r.pick(a.vaults).uuid }), 0.3],
+];

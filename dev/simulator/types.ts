@@ -1,0 +1,145 @@
+/** The three event families an Events API token can be scoped to (`1password.com/fts`). */
+export type Feature = 'signinattempts' | 'itemusages' | 'auditevents';
+
+export const FEATURES: readonly Feature[] = ['signinattempts', 'itemusages', 'auditevents'];
+
+export type ApiVersion = 'v1' | 'v2';
+
+export interface SimulatorOptions {
+  /** @default '127.0.0.1' */
+  host?: string;
+  /** @default 0 - a free port */
+  port?: number;
+  /**
+   * Clock in epoch ms, for retention, reset defaults, rate windows and token expiry.
+   * @default Date.now
+   */
+  now?: () => number;
+  /**
+   * Sliding windows per account (shared by every token of the simulator); `false` turns limiting off.
+   * @default { perMinute: 600, perHour: 30000 } - the documented limits
+   */
+  rateLimit?: { perMinute: number; perHour: number } | false;
+  /**
+   * Send `Retry-After` (seconds until a slot frees; 1 for an injected 429 without its own value) on 429.
+   * The real API documents no such header.
+   * @default false
+   */
+  retryAfter?: boolean;
+  /** Delay added to every request. @default 0 */
+  latencyMs?: number | { min: number; max: number };
+  /**
+   * `legacy` = `{"Error":{"Message":..}}` (observed in the field), `modern` = `{"status":n,"message":..}` (spec 1.4.1).
+   * @default 'legacy'
+   */
+  errorStyle?: 'legacy' | 'modern';
+  /**
+   * The documented weaker `has_more`: true whenever a page is full, even if nothing remains.
+   * @default false - `has_more` is exact
+   */
+  hasMoreWhenFull?: boolean;
+  /** Seed for generated data, latency jitter and chaos. @default 1 */
+  seed?: number;
+  /** @default a fixed 26-character base32 id */
+  accountUuid?: string;
+}
+
+export interface MintTokenOptions {
+  /** @default all three features */
+  features?: Feature[];
+  /**
+   * `aud[0]`; collectors derive their base URL from it, so tests may mint e.g. 'events.1password.com'.
+   * The simulator does not check it.
+   * @default '<host>:<port>' of the simulator
+   */
+  aud?: string;
+  /** Epoch ms, becomes the `exp` claim; a request after it gets 401. @default no expiry */
+  expiresAt?: number;
+  /** Epoch ms, becomes the `iat` claim. @default now */
+  issuedAt?: number;
+}
+
+export type Fault =
+  | {
+      kind: 'status';
+      status: 429 | 500 | 502 | 503 | 504 | 400 | 401 | 403 | 404;
+      /** Sent as `Retry-After` whatever `SimulatorOptions.retryAfter` says. */
+      retryAfterSeconds?: number;
+    }
+  /** Answer normally, but only after `ms`, so client timeouts can fire. */
+  | { kind: 'delay'; ms: number }
+  /** Never answer; the socket stays open until the client gives up or the simulator closes. */
+  | { kind: 'hang' }
+  /** 200 with `body`, or by default the real page cut in half (not valid JSON). */
+  | { kind: 'malformed'; body?: string }
+  /** 200 `{items: [], has_more: true}` with the request's cursor, without advancing. */
+  | { kind: 'emptyHasMore' }
+  /** Destroy the socket without answering. */
+  | { kind: 'resetConnection' };
+
+export interface FaultRule {
+  fault: Fault;
+  /** Only requests to this feature's endpoint (v1 or v2). @default any event endpoint (never introspect) */
+  feature?: Feature;
+  /** How many matching requests the rule applies to. @default 1 */
+  times?: number;
+}
+
+export interface ChaosOptions {
+  p429?: number;
+  /** Spread evenly over 500, 502, 503 and 504. */
+  p5xx?: number;
+  pMalformed?: number;
+  pEmptyHasMore?: number;
+  /** Drawn independently of the others: the request may also fail after the delay. */
+  pDelayMs?: { p: number; ms: number };
+}
+
+/** One answered (or deliberately unanswered) event-endpoint request. */
+export interface ServedPage {
+  feature: Feature;
+  /** HTTP status; 0 when a fault left the request unanswered (`hang`, `resetConnection`). */
+  status: number;
+  /** Items the client could read (empty for errors and malformed bodies). */
+  itemUuids: string[];
+  hasMore: boolean;
+  cursorIn?: string;
+  cursorOut?: string;
+  /** Simulator clock when the answer was decided. */
+  at: number;
+  /** The fault that shaped this answer, if any. */
+  fault?: Fault['kind'];
+}
+
+export type SimEvent = Record<string, unknown> & { uuid?: string; timestamp?: string };
+
+export interface SimulatorStats {
+  requests: number;
+  byStatus: Record<number, number>;
+  byFeature: Record<Feature, number>;
+}
+
+export interface Simulator {
+  /** e.g. http://127.0.0.1:41234 */
+  readonly url: string;
+  readonly accountUuid: string;
+  /** Closes the server and every open or hanging socket. */
+  close(): Promise<void>;
+  /** A JWT-shaped token (ES256 header, Events API claims) that only this simulator accepts. */
+  mintToken(options?: MintTokenOptions): string;
+  /** Later requests with this token get 401. */
+  revokeToken(token: string): void;
+  /** Generates realistic events, ingests them now in timestamp order and returns them as stored. */
+  generate(feature: Feature, count: number, options?: { from?: number; to?: number }): SimEvent[];
+  /** Ingests events as they are, e.g. late events whose timestamps are older than ones already served. */
+  ingest(feature: Feature, events: SimEvent[]): void;
+  /** Everything ingested for a feature, in ingestion order (retention is applied when serving, not here). */
+  events(feature: Feature): readonly SimEvent[];
+  /** Queues fault rules; each matching request consumes the first rule that matches it. */
+  inject(...rules: FaultRule[]): void;
+  /** Random faults on event endpoints, drawn from the seeded PRNG; `undefined` turns chaos off. */
+  setChaos(chaos: ChaosOptions | undefined): void;
+  /** Every event-endpoint request, in the order answered. */
+  readonly log: readonly ServedPage[];
+  readonly stats: SimulatorStats;
+}
