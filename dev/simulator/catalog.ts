@@ -1,5 +1,5 @@
 /**
- * Enum values of Events API spec 1.4.1 (docs/events-api.md §4). The generator draws from these,
+ * Enum values of Events API spec 1.4.1 (the API reference, event schemas). The generator draws from these,
  * plus an occasional value from the FUTURE_* lists: the real lists keep growing and clients
  * must carry unknown values through.
  */

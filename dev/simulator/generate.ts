@@ -24,7 +24,7 @@ const UNKNOWN_FIELD_RATE = 0.01;
 
 type Style = readonly [TimestampPrecision, 'utc' | 'offset'];
 
-/** Each feed has its usual precision (docs/events-api.md §3.7) plus a minority of other RFC 3339 forms. */
+/** Each feed has its usual precision plus a minority of other RFC 3339 forms. */
 const STYLES: Record<Feature, readonly (readonly [Style, number])[]> = {
   signinattempts: [
     [['seconds', 'utc'], 70],
@@ -260,7 +260,7 @@ const FIREWALL_TYPES = [
   'all_blocked',
 ];
 
-/** Category/type pairs that belong together (docs/events-api.md §4.2). */
+/** Category/type pairs that belong together. */
 const SIGNIN_TYPES_BY_CATEGORY: Record<SignInCategory, readonly string[]> = {
   success: ['credentials_ok', 'credentials_ok', 'credentials_ok', 'mfa_ok', 'mfa_ok', 'federated'],
   credentials_failed: [

@@ -59,7 +59,7 @@ class Refusal {
 }
 
 /**
- * Starts a local 1Password Events API (docs/events-api.md §8) on a loopback port. Real HTTP, so a
+ * Starts a local 1Password Events API on a loopback port. Real HTTP, so a
  * client under test runs its production code path: auth header, paging, cursors, retries.
  */
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {

@@ -30,7 +30,7 @@ const optionalString = z
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
 /**
- * The collector's environment (design.md, "Runtime contract"). Validated once at cold
+ * The collector's environment (README, "Runtime contract"). Validated once at cold
  * start; the optional tuning variables have defaults that suit a Lambda with a 5-minute
  * timeout and 512 MB of memory.
  */

@@ -51,7 +51,7 @@ export interface TestEnvironment {
   readonly token: string;
   readonly log: MemoryLog;
   readonly metrics: MemoryMetrics;
-  /** The collector's environment variables (design.md runtime contract) for this environment. */
+  /** The collector's environment variables (README, "Runtime contract") for this environment. */
   readonly collectorEnv: Record<string, string>;
   /** Builds dependencies exactly as the handler does, then applies test overrides. */
   dependencies(
