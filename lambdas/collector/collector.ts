@@ -160,7 +160,7 @@ export async function runCollector(
       lagSeconds: ageSeconds,
       behindSeconds: result.status === 'ok' && !result.caughtUp && result.pages > 0 ? ageSeconds : undefined,
     });
-    if (result.error instanceof AuthError) authFailures += 1;
+    if (result.error instanceof AuthError || result.error instanceof SecretError) authFailures += 1;
     log.info('stream run finished', {
       source,
       stream: result.stream,

@@ -16,7 +16,7 @@ const positiveInt = (defaultValue: number, max: number) =>
     .optional()
     .transform((value, ctx) => {
       if (value === undefined || value === '') return defaultValue;
-      const parsed = Number(value);
+      const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
       if (!Number.isInteger(parsed) || parsed < 1 || parsed > max) {
         ctx.addIssue({ code: 'custom', message: `must be a whole number between 1 and ${max}` });
         return z.NEVER;
@@ -64,14 +64,18 @@ export const collectorEnvSchema = z.object({
     .refine((value) => value === '' || value.endsWith('/'), {
       message: 'must end with "/" (e.g. "1password/") or be empty',
     }),
-  START_FROM: optionalString.refine(
-    (value) =>
-      value === undefined || parseIsoDuration(value) !== undefined || parseRfc3339(value) !== undefined,
-    {
-      message:
-        'must be an RFC 3339 instant (2026-01-01T00:00:00Z) or an ISO 8601 duration back from now (P7D)',
-    },
-  ),
+  START_FROM: optionalString
+    .refine(
+      (value) =>
+        value === undefined || parseIsoDuration(value) !== undefined || parseRfc3339(value) !== undefined,
+      {
+        message:
+          'must be an RFC 3339 instant (2026-01-01T00:00:00Z) or an ISO 8601 duration back from now (P7D)',
+      },
+    )
+    .refine((value) => value === undefined || (parseRfc3339(value) ?? 0) <= Date.now(), {
+      message: 'is in the future; use P0D to start from the moment the stream first runs',
+    }),
   S3_FORCE_PATH_STYLE: booleanFlag,
   /** Largest batch object, in events and in uncompressed bytes. */
   BATCH_MAX_EVENTS: positiveInt(50_000, 1_000_000),
@@ -86,6 +90,8 @@ export const collectorEnvSchema = z.object({
 
 export type CollectorEnv = z.output<typeof collectorEnvSchema>;
 
+const QUIET = new Set(['TOKEN_SECRET_ID', 'EVENTS_API_URL']);
+
 /** Parses the environment, or throws one ConfigError that names every bad variable. */
 export function parseCollectorEnv(env: NodeJS.ProcessEnv): CollectorEnv {
   const result = collectorEnvSchema.safeParse(env);
@@ -93,7 +99,8 @@ export function parseCollectorEnv(env: NodeJS.ProcessEnv): CollectorEnv {
   const problems = result.error.issues.map((issue) => {
     const variable = issue.path.join('.');
     const value = env[variable];
-    const shown = variable === 'TOKEN_SECRET_ID' || value === undefined ? '' : ` (got "${value}")`;
+    // Values that may carry credentials are named, never echoed.
+    const shown = value === undefined || QUIET.has(variable) ? '' : ` (got "${value}")`;
     return `${variable}: ${value === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message}${shown}`;
   });
   return fail(

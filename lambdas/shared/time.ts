@@ -17,31 +17,35 @@ export function parseRfc3339(value: unknown): number | undefined {
   if (typeof value !== 'string') return undefined;
   const match = RFC3339.exec(value);
   if (!match) return undefined;
-  const [, year, month, day, hour, minute, second, fraction = '', zone = 'Z'] = match;
-  const millis = Number(fraction.slice(0, 3).padEnd(3, '0'));
-  const utc = Date.UTC(
-    Number(year),
-    Number(month) - 1,
-    Number(day),
-    Number(hour),
-    Number(minute),
-    Number(second),
-    millis,
+  const [, year, month, day, hour, minute, second, fraction = '', zone = 'Z'] = match.map(
+    (part) => part ?? '',
   );
-  if (
-    Number.isNaN(utc) ||
-    Number(month) > 12 ||
-    Number(day) > 31 ||
-    Number(hour) > 23 ||
-    Number(minute) > 59 ||
-    Number(second) > 60
-  ) {
-    return undefined;
-  }
+  const [y, mo, d, h, mi, s] = [year, month, day, hour, minute, second].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  // Leap seconds (:60) are valid RFC 3339 and roll over to the next minute.
+  if (mo < 1 || mo > 12 || d < 1 || d > daysInMonth(y, mo) || h > 23 || mi > 59 || s > 60) return undefined;
+  const date = new Date(0);
+  date.setUTCFullYear(y, mo - 1, d);
+  date.setUTCHours(h, mi, s, Number(fraction.slice(0, 3).padEnd(3, '0')));
+  const utc = date.getTime();
   if (zone === 'Z' || zone === 'z') return utc;
+  const offsetHours = Number(zone.slice(1, 3));
+  const offsetMinutes = Number(zone.slice(4, 6));
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
   const sign = zone.startsWith('-') ? -1 : 1;
-  const offsetMinutes = Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6));
-  return utc - sign * offsetMinutes * 60_000;
+  return utc - sign * (offsetHours * 60 + offsetMinutes) * 60_000;
+}
+
+function daysInMonth(year: number, month: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(year, month, 0);
+  return date.getUTCDate();
 }
 
 /** RFC 3339 in UTC with whole seconds: the form every Events API client sends. */

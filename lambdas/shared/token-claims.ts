@@ -13,16 +13,23 @@ export const ALLOWED_EVENTS_API_HOSTS = [
 /** `aud` of tokens from before the host was put in the token. */
 const LEGACY_AUDIENCE = 'com.1password.streamingservice';
 
+// Each claim is read on its own: one claim of an unexpected type must not hide the others.
 const claimsSchema = z
   .object({
-    aud: z.union([z.string(), z.array(z.string())]).optional(),
-    '1password.com/fts': z.array(z.string()).optional(),
-    '1password.com/auuid': z.string().optional(),
-    sub: z.string().optional(),
-    iat: z.number().optional(),
-    exp: z.number().optional(),
+    aud: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .catch(undefined),
+    '1password.com/fts': z.array(z.unknown()).optional().catch(undefined),
+    '1password.com/auuid': z.string().optional().catch(undefined),
+    sub: z.string().optional().catch(undefined),
+    iat: z.number().optional().catch(undefined),
+    exp: z.number().optional().catch(undefined),
   })
   .loose();
+
+/** A loopback host with an optional port: local simulators, reached over plain HTTP. */
+const LOOPBACK = /^(127\.0\.0\.1|localhost)(:\d{1,5})?$/;
 
 /** What an Events API token says about itself. Decoded, never verified: only 1Password can. */
 export interface TokenClaims {
@@ -56,8 +63,10 @@ export function decodeTokenClaims(token: string): TokenClaims | undefined {
   const audience = Array.isArray(claims.aud) ? claims.aud[0] : claims.aud;
   const features = claims['1password.com/fts'];
   return {
-    host: audience && audience !== LEGACY_AUDIENCE ? audience : undefined,
-    eventTypes: features?.filter(isEventType),
+    host: audience && audience !== LEGACY_AUDIENCE ? audience.toLowerCase() : undefined,
+    eventTypes: features?.filter(
+      (feature): feature is EventType => typeof feature === 'string' && isEventType(feature),
+    ),
     accountUuid: claims['1password.com/auuid'],
     integrationUuid: claims.sub,
     issuedAt: claims.iat === undefined ? undefined : new Date(claims.iat * 1000),
@@ -85,14 +94,10 @@ export function resolveEventsApiUrl(options: {
           'set EVENTS_API_URL (e.g. https://events.1password.com) or create a new Events Reporting token.',
       );
     }
-    const url =
-      tokenHost.startsWith('127.0.0.1') || tokenHost.startsWith('localhost')
-        ? `http://${tokenHost}`
-        : `https://${tokenHost}`;
+    const url = `${LOOPBACK.test(tokenHost) ? 'http' : 'https'}://${tokenHost}`;
     return checkAllowed(url, allowCustomUrl, `the host in the token stored in ${secretId}`);
   }
-  const url = configuredUrl.replace(/\/+$/, '');
-  checkAllowed(url, allowCustomUrl, 'EVENTS_API_URL');
+  const url = checkAllowed(configuredUrl, allowCustomUrl, 'EVENTS_API_URL');
   if (tokenHost !== undefined && new URL(url).host !== tokenHost) {
     throw new ConfigError(
       `EVENTS_API_URL is ${url} but the token in ${secretId} was issued for ${tokenHost}: ` +
@@ -102,18 +107,32 @@ export function resolveEventsApiUrl(options: {
   return url;
 }
 
+/** Validates a base URL and returns it without a trailing slash. */
 function checkAllowed(url: string, allowCustomUrl: boolean, what: string): string {
-  const parsed = new URL(url);
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ConfigError(
+      `${what} ("${url}") is not a URL; an Events API base URL looks like https://events.1password.com.`,
+    );
+  }
+  if (parsed.username || parsed.password || parsed.search || parsed.hash) {
+    throw new ConfigError(
+      `${what} must be a plain base URL such as https://events.1password.com, without credentials, query or fragment.`,
+    );
+  }
+  const path = parsed.pathname.replace(/\/+$/, '');
   const allowed =
     parsed.protocol === 'https:' &&
     (ALLOWED_EVENTS_API_HOSTS as readonly string[]).includes(parsed.host) &&
-    (parsed.pathname === '/' || parsed.pathname === '');
+    path === '';
   if (!allowed && !allowCustomUrl) {
     throw new ConfigError(
-      `${what} points at ${parsed.origin}, which is not a 1Password Events API host ` +
+      `${what} points at ${parsed.origin}${path}, which is not a 1Password Events API host ` +
         `(${ALLOWED_EVENTS_API_HOSTS.map((host) => `https://${host}`).join(', ')}); ` +
         'the token is only sent to those. Set ALLOW_CUSTOM_EVENTS_API_URL=true only for a local simulator.',
     );
   }
-  return `${parsed.origin}${parsed.pathname === '/' ? '' : parsed.pathname}`;
+  return `${parsed.origin}${path}`;
 }

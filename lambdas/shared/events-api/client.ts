@@ -168,7 +168,13 @@ export class EventsApiClient {
 
       if (error instanceof AuthError && !tokenRefreshed) {
         tokenRefreshed = true;
-        const fresh = await this.options.tokens.refreshAfterRejection(token);
+        let fresh: string | undefined;
+        try {
+          fresh = await this.options.tokens.refreshAfterRejection(token);
+        } catch (refreshError) {
+          this.options.onAttemptFailed?.({ stream, error, willRetry: false });
+          throw refreshError;
+        }
         if (fresh !== undefined) {
           this.options.onAttemptFailed?.({ stream, error, willRetry: true });
           token = fresh;
@@ -201,6 +207,8 @@ export class EventsApiClient {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       ...(body === undefined ? {} : { body }),
+      // The API does not redirect; following one could hand events (or the token) to another host.
+      redirect: 'manual',
       signal: AbortSignal.timeout(timeoutMs),
     });
     // The body is read under the same signal, so a server that stalls mid-body times out too.

@@ -42,6 +42,7 @@ export class RequestBudget {
     for (;;) {
       const now = this.now();
       this.forget(now);
+      if (now > notAfter) return false;
       const waitUntil = this.nextFreeSlot(now);
       if (waitUntil <= now) {
         this.sent.push(now);

@@ -1,0 +1,266 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import { BatchBuilder } from '../../lambdas/shared/batch';
+
+function itemUsage(
+  uuid: string,
+  timestamp: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    uuid,
+    timestamp,
+    used_version: 3,
+    vault_uuid: 'jaqxqf5qylslqiitnduawrndc5',
+    item_uuid: 'bvwmmwxisuca7wbehrbyqhag54',
+    action: 'secure-copy',
+    user: {
+      uuid: 'OJQGU46KAPROEJLCK674RHSAY5',
+      name: 'Wendy Appleseed',
+      email: 'wendy.appleseed@example.com',
+    },
+    client: { app_name: '1Password for Mac', ip_address: '198.51.100.7' },
+    ...extra,
+  };
+}
+
+function signIn(uuid: string, category: string): Record<string, unknown> {
+  return { uuid, timestamp: '2025-03-01T14:28:03Z', category, type: 'credentials_ok', details: null };
+}
+
+describe('BatchBuilder', () => {
+  it('writes one NDJSON line per event, exactly as JSON.stringify gives it, unknown fields kept', async () => {
+    // Prepare
+    const events = [
+      itemUsage('A', '2025-03-01T18:57:42.484Z', {
+        new_field: { nested: [1, 'two', null] },
+        account_uuid: 'X',
+      }),
+      itemUsage('B', '2025-03-01T18:57:43Z', { note: 'café ☕', 'odd key': true }),
+    ];
+    const batch = new BatchBuilder('itemusages', 100, 1_000_000);
+
+    // Act
+    for (const event of events) batch.add(event);
+    const sealed = await batch.seal();
+
+    // Assess
+    const body = gunzipSync(sealed.gzipped).toString('utf8');
+    expect(body).toBe(`${JSON.stringify(events[0])}\n${JSON.stringify(events[1])}\n`);
+    expect(body.endsWith('\n')).toBe(true);
+    expect(
+      body
+        .split('\n')
+        .slice(0, -1)
+        .map((line) => JSON.parse(line)),
+    ).toEqual(events);
+    expect(sealed.eventCount).toBe(2);
+  });
+
+  it('reports the body size in UTF-8 bytes, the same before and after sealing', async () => {
+    // Prepare
+    const batch = new BatchBuilder('itemusages', 100, 1_000_000);
+    batch.add(itemUsage('A', '2025-03-01T18:57:42Z', { note: 'é ☕ 𝄞' }));
+    batch.add(itemUsage('B', '2025-03-01T18:57:43Z'));
+
+    // Act
+    const sealed = await batch.seal();
+
+    // Assess
+    const body = gunzipSync(sealed.gzipped);
+    expect(sealed.uncompressedBytes).toBe(body.length);
+    expect(batch.uncompressedBytes).toBe(body.length);
+  });
+
+  it('gives the hex SHA-256 of the body and the base64 SHA-256 of the gzipped bytes', async () => {
+    // Prepare
+    const batch = new BatchBuilder('itemusages', 100, 1_000_000);
+    batch.add(itemUsage('A', '2025-03-01T18:57:42Z'));
+    batch.add(itemUsage('B', '2025-03-01T18:57:43Z'));
+
+    // Act
+    const sealed = await batch.seal();
+
+    // Assess
+    const body = gunzipSync(sealed.gzipped);
+    expect(sealed.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(sealed.sha256).toBe(createHash('sha256').update(body).digest('hex'));
+    expect(sealed.gzippedSha256Base64).toBe(createHash('sha256').update(sealed.gzipped).digest('base64'));
+  });
+
+  it('gives the same hash to the same events, and another to other events', async () => {
+    const hashOf = async (uuids: string[]) => {
+      const batch = new BatchBuilder('itemusages', 100, 1_000_000);
+      for (const uuid of uuids) batch.add(itemUsage(uuid, '2025-03-01T18:57:42Z'));
+      return (await batch.seal()).sha256;
+    };
+
+    expect(await hashOf(['A', 'B'])).toBe(await hashOf(['A', 'B']));
+    expect(await hashOf(['A', 'B'])).not.toBe(await hashOf(['B', 'A']));
+  });
+
+  it('gives the earliest and latest event time by instant, whatever the order and format', async () => {
+    // Prepare: out of order, with offset, ms and ns forms.
+    const batch = new BatchBuilder('itemusages', 100, 1_000_000);
+    batch.add(itemUsage('A', '2025-03-01T18:57:42.484Z'));
+    batch.add(itemUsage('B', '2025-03-01T23:00:00+05:00')); // 18:00:00Z, the earliest
+    batch.add(itemUsage('C', '2025-03-01T18:57:42.827288935Z'));
+    batch.add(itemUsage('D', '2025-03-01T15:57:43-03:00')); // 18:57:43Z, the latest
+    batch.add(itemUsage('E', '2025-03-01T18:30:00Z'));
+
+    // Act
+    const sealed = await batch.seal();
+
+    // Assess
+    expect(sealed.firstEventTime).toBe('2025-03-01T18:00:00.000Z');
+    expect(sealed.lastEventTime).toBe('2025-03-01T18:57:43.000Z');
+    expect(batch.newestEventMs).toBe(Date.UTC(2025, 2, 1, 18, 57, 43));
+  });
+
+  it('leaves the event times undefined when no event has a valid timestamp', async () => {
+    const batch = new BatchBuilder('itemusages', 100, 1_000_000);
+    batch.add(itemUsage('A', 'not a time'));
+
+    const sealed = await batch.seal();
+
+    expect(sealed.firstEventTime).toBeUndefined();
+    expect(sealed.lastEventTime).toBeUndefined();
+    expect(batch.newestEventMs).toBeUndefined();
+  });
+
+  it('keeps events that fail the schema and lists them by uuid with a reason', async () => {
+    // Prepare
+    const { uuid: _uuid, ...withoutUuid } = itemUsage('unused', '2025-03-01T18:57:42Z');
+    const { timestamp: _timestamp, ...withoutTimestamp } = itemUsage('NO-TIME', 'unused');
+    const badTimestamp = itemUsage('BAD-TIME', '2021-12-15 18:02:23');
+    const good = itemUsage('GOOD', '2025-03-01T18:57:43Z');
+    const batch = new BatchBuilder('itemusages', 100, 1_000_000);
+
+    // Act
+    for (const event of [withoutUuid, withoutTimestamp, badTimestamp, good]) batch.add(event);
+    const sealed = await batch.seal();
+
+    // Assess
+    expect(sealed.eventCount).toBe(4);
+    const lines = gunzipSync(sealed.gzipped).toString('utf8').trimEnd().split('\n');
+    expect(lines.map((line) => JSON.parse(line))).toEqual([
+      withoutUuid,
+      withoutTimestamp,
+      badTimestamp,
+      good,
+    ]);
+    expect(batch.invalid).toHaveLength(3);
+    expect(batch.invalid[0]?.uuid).toBeUndefined();
+    expect(batch.invalid[0]?.reason).toContain('uuid');
+    expect(batch.invalid[1]?.uuid).toBe('NO-TIME');
+    expect(batch.invalid[1]?.reason).toContain('timestamp');
+    expect(batch.invalid[2]).toEqual({ uuid: 'BAD-TIME', reason: expect.stringContaining('timestamp') });
+    expect(sealed.firstEventTime).toBe('2025-03-01T18:57:42.000Z');
+  });
+
+  it('never puts event values in the reasons', () => {
+    // Prepare
+    const batch = new BatchBuilder('itemusages', 100, 1_000_000);
+    const event = itemUsage('LEAKY', 'SENSITIVE-timestamp', {
+      vault_uuid: 4242424242,
+      item_uuid: { secret: 'SENSITIVE-item' },
+      used_version: 'SENSITIVE-version',
+    });
+
+    // Act
+    batch.add(event);
+
+    // Assess
+    expect(batch.invalid).toHaveLength(1);
+    const reason = batch.invalid[0]?.reason ?? '';
+    expect(reason).not.toBe('');
+    expect(reason).not.toContain('SENSITIVE');
+    expect(reason).not.toContain('4242424242');
+  });
+
+  it('keeps an item that is not an object and lists it as invalid without a uuid', async () => {
+    const batch = new BatchBuilder('auditevents', 100, 1_000_000);
+
+    batch.add('just a string');
+    batch.add(null);
+
+    expect(batch.invalid).toEqual([
+      { uuid: undefined, reason: expect.any(String) },
+      { uuid: undefined, reason: expect.any(String) },
+    ]);
+    expect(gunzipSync((await batch.seal()).gzipped).toString('utf8')).toBe('"just a string"\nnull\n');
+  });
+
+  it('accepts events with unknown enum values and extra fields as valid', () => {
+    const batch = new BatchBuilder('auditevents', 100, 1_000_000);
+
+    batch.add({
+      uuid: 'E1',
+      timestamp: '2022-10-24T21:16:52.827288935Z',
+      action: 'brand-new-action',
+      object_type: 'brand-new-type',
+      session: { uuid: 'S', login_time: '2022-10-24T21:16:52.827288935Z', device_uuid: 'D', ip: '192.0.2.1' },
+      added_in_2030: { anything: true },
+    });
+
+    expect(batch.invalid).toEqual([]);
+  });
+
+  it('counts item usages by action', () => {
+    const batch = new BatchBuilder('itemusages', 100, 1_000_000);
+
+    batch.add(itemUsage('A', '2025-03-01T18:57:42Z', { action: 'fill' }));
+    batch.add(itemUsage('B', '2025-03-01T18:57:42Z', { action: 'reveal' }));
+    batch.add(itemUsage('C', '2025-03-01T18:57:42Z', { action: 'fill' }));
+    batch.add(itemUsage('D', '2025-03-01T18:57:42Z', { action: undefined }));
+
+    expect(Object.fromEntries(batch.counts)).toEqual({ fill: 2, reveal: 1 });
+  });
+
+  it('counts sign-in attempts by category', () => {
+    const batch = new BatchBuilder('signinattempts', 100, 1_000_000);
+
+    batch.add(signIn('A', 'success'));
+    batch.add(signIn('B', 'credentials_failed'));
+    batch.add(signIn('C', 'success'));
+
+    expect(Object.fromEntries(batch.counts)).toEqual({ success: 2, credentials_failed: 1 });
+    expect(batch.invalid).toEqual([]);
+  });
+
+  it('is full once it holds maxEvents events', () => {
+    // Prepare
+    const batch = new BatchBuilder('itemusages', 3, 1_000_000);
+
+    // Act + Assess
+    batch.add(itemUsage('A', '2025-03-01T18:57:42Z'));
+    batch.add(itemUsage('B', '2025-03-01T18:57:42Z'));
+    expect(batch.full).toBe(false);
+    batch.add(itemUsage('C', '2025-03-01T18:57:42Z'));
+    expect(batch.full).toBe(true);
+    expect(batch.eventCount).toBe(3);
+  });
+
+  it('is full once its body reaches maxBytes, counting the newline of each line', () => {
+    // Prepare
+    const event = itemUsage('A', '2025-03-01T18:57:42Z');
+    const lineBytes = Buffer.byteLength(JSON.stringify(event)) + 1;
+    const exact = new BatchBuilder('itemusages', 100, 2 * lineBytes);
+    const roomy = new BatchBuilder('itemusages', 100, 2 * lineBytes + 1);
+
+    // Act
+    for (const batch of [exact, roomy]) {
+      batch.add(event);
+      batch.add(event);
+    }
+
+    // Assess
+    expect(exact.uncompressedBytes).toBe(2 * lineBytes);
+    expect(exact.full).toBe(true);
+    expect(roomy.full).toBe(false);
+  });
+
+  it('is not full when empty', () => {
+    expect(new BatchBuilder('itemusages', 1, 1).full).toBe(false);
+  });
+});

@@ -1,0 +1,692 @@
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  AuthError,
+  type EventsApiError,
+  MalformedResponseError,
+  NetworkError,
+  RateLimitedError,
+  RequestRejectedError,
+  RequestTimeoutError,
+  ServerError,
+} from '../../lambdas/shared/errors';
+import {
+  type AttemptObserver,
+  EventsApiClient,
+  type EventsApiClientOptions,
+  OutOfTimeError,
+} from '../../lambdas/shared/events-api/client';
+import { RequestBudget } from '../../lambdas/shared/events-api/request-budget';
+import type { TokenSource } from '../../lambdas/shared/token-provider';
+
+const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOlsiMTI3LjAuMC4xIl19.dG9rZW4tb25l';
+const ROTATED_TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOlsiMTI3LjAuMC4xIl19.dG9rZW4tdHdv';
+const PAGE = {
+  cursor: 'Y3Vyc29yLTE=',
+  has_more: true,
+  items: [{ uuid: 'E1', timestamp: '2025-03-01T18:57:42Z' }],
+};
+
+interface Received {
+  readonly method: string | undefined;
+  readonly url: string | undefined;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: string;
+}
+
+type Reply = (res: ServerResponse) => void;
+
+const reply =
+  (status: number, body: unknown = '', headers: Record<string, string> = {}): Reply =>
+  (res) => {
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(typeof body === 'string' ? body : JSON.stringify(body));
+  };
+
+/** Accepts the request and never answers. */
+const hang: Reply = () => {};
+
+/**
+ * A minimal Events API on 127.0.0.1 that answers each request with the next scripted reply
+ * (the last one repeats) and records what it received.
+ */
+class ScriptedApi {
+  readonly received: Received[] = [];
+  private replies: Reply[] = [];
+  private readonly server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      this.received.push({
+        method: req.method,
+        url: req.url,
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString('utf8'),
+      });
+      const next = this.replies.length > 1 ? this.replies.shift() : this.replies[0];
+      (next ?? reply(200, PAGE))(res);
+    });
+  });
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', () => resolve()));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  script(...replies: Reply[]): void {
+    this.replies = replies;
+  }
+
+  reset(): void {
+    this.received.length = 0;
+    this.replies = [];
+  }
+
+  async close(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** A token source whose secret can be "rotated" by the test. */
+class FakeTokens implements TokenSource {
+  readonly rejected: string[] = [];
+  constructor(
+    private current: string,
+    private afterRejection: string = current,
+  ) {}
+  async getToken(): Promise<string> {
+    return this.current;
+  }
+  async refreshAfterRejection(rejected: string): Promise<string | undefined> {
+    this.rejected.push(rejected);
+    this.current = this.afterRejection;
+    return this.current === rejected ? undefined : this.current;
+  }
+}
+
+const api = new ScriptedApi();
+let baseUrl: string;
+
+beforeAll(async () => {
+  baseUrl = await api.start();
+});
+
+afterEach(() => {
+  api.reset();
+});
+
+afterAll(async () => {
+  await api.close();
+});
+
+interface Harness {
+  readonly client: EventsApiClient;
+  readonly tokens: FakeTokens;
+  readonly budget: RequestBudget;
+  readonly sleeps: number[];
+  readonly failures: Parameters<AttemptObserver>[0][];
+}
+
+function harness(options: Partial<EventsApiClientOptions> & { tokens?: FakeTokens } = {}): Harness {
+  const sleeps: number[] = [];
+  const failures: Parameters<AttemptObserver>[0][] = [];
+  const tokens = options.tokens ?? new FakeTokens(TOKEN);
+  const budget = options.budget ?? new RequestBudget(600, 30_000);
+  const client = new EventsApiClient({
+    baseUrl,
+    tokens,
+    budget,
+    sourceName: 'prod',
+    requestTimeoutMs: 2_000,
+    retry: { baseDelayMs: 10, maxDelayMs: 40, maxAttempts: 4 },
+    random: () => 1,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+    onAttemptFailed: (event) => failures.push(event),
+    ...options,
+  });
+  return { client, tokens, budget, sleeps, failures };
+}
+
+async function rejectionOf(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('EventsApiClient requests', () => {
+  it('starts a stream with POST /api/v2/<stream>, limit 1000 and a whole-second UTC start_time', async () => {
+    // Prepare
+    const { client } = harness();
+
+    // Act
+    const page = await client.fetchPage('itemusages', { startTime: Date.UTC(2026, 0, 2, 3, 4, 5, 678) });
+
+    // Assess
+    expect(page).toEqual(PAGE);
+    expect(api.received).toHaveLength(1);
+    const [request] = api.received;
+    expect(request?.method).toBe('POST');
+    expect(request?.url).toBe('/api/v2/itemusages');
+    expect(JSON.parse(request?.body ?? '')).toEqual({ limit: 1000, start_time: '2026-01-02T03:04:05Z' });
+    expect(request?.headers['content-type']).toBe('application/json');
+  });
+
+  it('sends end_time and a smaller limit when asked', async () => {
+    const { client } = harness();
+
+    await client.fetchPage('auditevents', {
+      startTime: Date.UTC(2026, 0, 1),
+      endTime: Date.UTC(2026, 0, 2, 0, 0, 0, 999),
+      limit: 50,
+    });
+
+    expect(JSON.parse(api.received[0]?.body ?? '')).toEqual({
+      limit: 50,
+      start_time: '2026-01-01T00:00:00Z',
+      end_time: '2026-01-02T00:00:00Z',
+    });
+  });
+
+  it('continues a stream with exactly {cursor} and nothing else', async () => {
+    const { client } = harness();
+
+    await client.fetchPage('signinattempts', { cursor: 'abc+/=' });
+
+    expect(api.received[0]?.url).toBe('/api/v2/signinattempts');
+    expect(api.received[0]?.body).toBe('{"cursor":"abc+/="}');
+  });
+
+  it('sends the token as a bearer Authorization header with a User-Agent', async () => {
+    const { client } = harness();
+
+    await client.fetchPage('itemusages', { cursor: 'c' });
+
+    expect(api.received[0]?.headers.authorization).toBe(`Bearer ${TOKEN}`);
+    expect(api.received[0]?.headers['user-agent']).toBe('onepassword-events-archive');
+  });
+
+  it('keeps every field of the items as returned', async () => {
+    const items = [
+      { uuid: 'E1', timestamp: '2025-03-01T18:57:42Z', unknown: { deep: [1, null] } },
+      'odd item',
+    ];
+    api.script(reply(200, { items, has_more: false, cursor: 'c2', extra_envelope_field: 1 }));
+    const { client } = harness();
+
+    const page = await client.fetchPage('itemusages', { cursor: 'c' });
+
+    expect(page.items).toEqual(items);
+    expect(page.has_more).toBe(false);
+    expect(page.cursor).toBe('c2');
+  });
+
+  it('introspects the token with a GET and no body', async () => {
+    // Prepare
+    const introspection = {
+      uuid: 'OCG6NPMIBZBUBBK4ZFBQVXJ2UE',
+      issued_at: '2025-09-12T18:21:09Z',
+      features: ['auditevents', 'itemusages'],
+      account_uuid: '4HCGRGYCTRQFBMGVEGTABYDU2V',
+    };
+    api.script(reply(200, introspection));
+    const { client } = harness();
+
+    // Act
+    const result = await client.introspect();
+
+    // Assess
+    expect(result).toEqual(introspection);
+    expect(api.received[0]?.method).toBe('GET');
+    expect(api.received[0]?.url).toBe('/api/v2/auth/introspect');
+    expect(api.received[0]?.body).toBe('');
+    expect(api.received[0]?.headers['content-type']).toBeUndefined();
+  });
+
+  it('refuses an introspect answer without the documented fields', async () => {
+    api.script(reply(200, { UUID: 'x', IssuedAt: '2025-09-12T18:21:09Z', Features: [] }));
+    const { client } = harness();
+
+    await expect(client.introspect()).rejects.toBeInstanceOf(MalformedResponseError);
+  });
+});
+
+describe('EventsApiClient retries', () => {
+  it('retries a 429 and honours Retry-After in seconds', async () => {
+    // Prepare
+    api.script(reply(429, '', { 'retry-after': '2' }), reply(200, PAGE));
+    const { client, sleeps, failures } = harness();
+
+    // Act
+    const page = await client.fetchPage('itemusages', { cursor: 'c' });
+
+    // Assess
+    expect(page).toEqual(PAGE);
+    expect(api.received).toHaveLength(2);
+    expect(sleeps).toEqual([2000]);
+    expect(failures.map((f) => [f.error.kind, f.willRetry])).toEqual([['rate_limited', true]]);
+  });
+
+  it('honours a Retry-After given as an HTTP date', async () => {
+    const now = Date.UTC(2026, 0, 2, 3, 4, 5);
+    api.script(reply(429, '', { 'retry-after': new Date(now + 7000).toUTCString() }), reply(200, PAGE));
+    const { client, sleeps } = harness({ now: () => now });
+
+    await client.fetchPage('itemusages', { cursor: 'c' });
+
+    expect(sleeps).toEqual([7000]);
+  });
+
+  it('waits at least the base delay after a 429 without Retry-After, even with zero jitter', async () => {
+    api.script(reply(429), reply(200, PAGE));
+    const { client, sleeps } = harness({ random: () => 0 });
+
+    await client.fetchPage('itemusages', { cursor: 'c' });
+
+    expect(sleeps).toEqual([10]);
+  });
+
+  it('gives up with a RateLimitedError when Retry-After goes past the deadline', async () => {
+    // Prepare
+    api.script(reply(429, '', { 'retry-after': '120' }));
+    const { client, sleeps, failures } = harness();
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }, Date.now() + 5_000));
+
+    // Assess
+    expect(error).toBeInstanceOf(RateLimitedError);
+    expect((error as RateLimitedError).retryAfterMs).toBe(120_000);
+    expect((error as RateLimitedError).status).toBe(429);
+    expect(api.received).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(failures.map((f) => f.willRetry)).toEqual([false]);
+  });
+
+  it('retries 500, 502, 503 and 504 with doubling backoff', async () => {
+    // Prepare
+    api.script(reply(500), reply(502), reply(503), reply(504), reply(200, PAGE));
+    const { client, sleeps, failures } = harness({
+      retry: { baseDelayMs: 10, maxDelayMs: 1000, maxAttempts: 8 },
+    });
+
+    // Act
+    const page = await client.fetchPage('itemusages', { cursor: 'c' });
+
+    // Assess
+    expect(page).toEqual(PAGE);
+    expect(api.received).toHaveLength(5);
+    expect(sleeps).toEqual([10, 20, 40, 80]);
+    expect(failures.map((f) => [f.error.kind, f.error.status, f.willRetry])).toEqual([
+      ['server', 500, true],
+      ['server', 502, true],
+      ['server', 503, true],
+      ['server', 504, true],
+    ]);
+  });
+
+  it('never waits longer than maxDelay between attempts', async () => {
+    api.script(reply(503));
+    const { client, sleeps } = harness({ retry: { baseDelayMs: 10, maxDelayMs: 40, maxAttempts: 7 } });
+
+    await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }));
+
+    expect(sleeps).toEqual([10, 20, 40, 40, 40, 40]);
+  });
+
+  it('spreads retries with jitter below the backoff ceiling', async () => {
+    api.script(reply(500), reply(500), reply(200, PAGE));
+    const { client, sleeps } = harness({
+      random: () => 0.5,
+      retry: { baseDelayMs: 100, maxDelayMs: 1000, maxAttempts: 4 },
+    });
+
+    await client.fetchPage('itemusages', { cursor: 'c' });
+
+    expect(sleeps).toEqual([50, 100]);
+  });
+
+  it('raises a ServerError naming the status after the last attempt', async () => {
+    // Prepare
+    api.script(reply(502, { message: 'upstream down' }));
+    const { client, failures } = harness();
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('auditevents', { cursor: 'c' }));
+
+    // Assess
+    expect(error).toBeInstanceOf(ServerError);
+    expect(error.message).toContain('HTTP 502: upstream down');
+    expect(error.message).toContain('source prod');
+    expect(api.received).toHaveLength(4);
+    expect(failures.map((f) => f.willRetry)).toEqual([true, true, true, false]);
+  });
+
+  it('retries a refused connection and then raises a NetworkError', async () => {
+    // Prepare: a port nothing listens on.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', () => resolve()));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const { client, sleeps, failures } = harness({ baseUrl: `http://127.0.0.1:${port}` });
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }));
+
+    // Assess
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(sleeps).toHaveLength(3);
+    expect(failures.map((f) => [f.error.kind, f.willRetry])).toEqual([
+      ['network', true],
+      ['network', true],
+      ['network', true],
+      ['network', false],
+    ]);
+  });
+
+  it('takes a slot from the request budget for every attempt', async () => {
+    // Prepare
+    api.script(reply(500), reply(429), reply(200, PAGE));
+    const h = harness();
+    const acquire = jest.spyOn(h.budget, 'acquire');
+    const deadline = Date.now() + 60_000;
+
+    // Act
+    await h.client.fetchPage('itemusages', { cursor: 'c' }, deadline);
+
+    // Assess
+    expect(acquire).toHaveBeenCalledTimes(3);
+    expect(acquire.mock.calls.every(([notAfter]) => notAfter === deadline)).toBe(true);
+    expect(h.budget.usedInLastMinute()).toBe(3);
+  });
+
+  it('stops with OutOfTimeError, sending nothing, when the budget has no slot before the deadline', async () => {
+    // Prepare
+    const budget = new RequestBudget(1, 100);
+    await budget.acquire();
+    const { client } = harness({ budget });
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }, Date.now() + 1_000));
+
+    // Assess
+    expect(error).toBeInstanceOf(OutOfTimeError);
+    expect(api.received).toHaveLength(0);
+  });
+});
+
+describe('EventsApiClient refusals', () => {
+  it('does not retry a 400 and reports it with the legacy error body', async () => {
+    // Prepare
+    api.script(reply(400, { Error: { Message: 'Bad Request' } }));
+    const { client, sleeps, failures } = harness();
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'stale' }));
+
+    // Assess
+    expect(error).toBeInstanceOf(RequestRejectedError);
+    expect((error as RequestRejectedError).status).toBe(400);
+    expect((error as EventsApiError).retryable).toBe(false);
+    expect(error.message).toContain('HTTP 400: Bad Request');
+    expect(error.message).toContain('itemusages');
+    expect(api.received).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(failures.map((f) => [f.error.kind, f.willRetry])).toEqual([['rejected', false]]);
+  });
+
+  it('reports the message of the newer {status, message} error body', async () => {
+    api.script(reply(400, { status: 400, message: 'limit must be between 1 and 1000' }));
+    const { client } = harness();
+
+    const error = await rejectionOf(client.fetchPage('itemusages', { startTime: 0, limit: 5000 }));
+
+    expect(error.message).toContain('HTTP 400: limit must be between 1 and 1000');
+  });
+
+  it('reports a 400 whose body is not JSON by its status alone', async () => {
+    api.script(reply(400, '<html>bad</html>', { 'content-type': 'text/html' }));
+    const { client } = harness();
+
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }));
+
+    expect(error).toBeInstanceOf(RequestRejectedError);
+    expect(error.message).toContain('(HTTP 400)');
+  });
+
+  it('points at EVENTS_API_URL on a 404', async () => {
+    api.script(reply(404));
+    const { client } = harness();
+
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }));
+
+    expect(error).toBeInstanceOf(RequestRejectedError);
+    expect(error.message).toContain('Check EVENTS_API_URL');
+    expect(api.received).toHaveLength(1);
+  });
+});
+
+describe('EventsApiClient authentication', () => {
+  it('re-reads the token after a 401 and retries with a rotated one', async () => {
+    // Prepare
+    api.script(reply(401, { Error: { Message: 'Unauthorized' } }), reply(200, PAGE));
+    const tokens = new FakeTokens(TOKEN, ROTATED_TOKEN);
+    const { client, failures, sleeps } = harness({ tokens });
+
+    // Act
+    const page = await client.fetchPage('itemusages', { cursor: 'c' });
+
+    // Assess
+    expect(page).toEqual(PAGE);
+    expect(tokens.rejected).toEqual([TOKEN]);
+    expect(api.received.map((r) => r.headers.authorization)).toEqual([
+      `Bearer ${TOKEN}`,
+      `Bearer ${ROTATED_TOKEN}`,
+    ]);
+    expect(failures.map((f) => [f.error.kind, f.willRetry])).toEqual([['auth', true]]);
+    expect(sleeps).toEqual([]);
+  });
+
+  it('raises an AuthError naming the source and stream, never the token, when the secret holds the same token', async () => {
+    // Prepare
+    api.script(reply(401, { Error: { Message: 'Unauthorized' } }));
+    const tokens = new FakeTokens(TOKEN);
+    const { client, failures } = harness({ tokens });
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('signinattempts', { cursor: 'c' }));
+
+    // Assess
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as AuthError).status).toBe(401);
+    expect(error.message).toContain('source prod');
+    expect(error.message).toContain('signinattempts');
+    expect(error.message).not.toContain(TOKEN);
+    expect(JSON.stringify({ ...error, message: error.message })).not.toContain(TOKEN);
+    expect(tokens.rejected).toEqual([TOKEN]);
+    expect(api.received).toHaveLength(1);
+    expect(failures.map((f) => [f.error.kind, f.willRetry])).toEqual([['auth', false]]);
+  });
+
+  it('refreshes the token only once per request', async () => {
+    api.script(reply(401));
+    const tokens = new FakeTokens(TOKEN, ROTATED_TOKEN);
+    const { client, failures } = harness({ tokens });
+
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }));
+
+    expect(error).toBeInstanceOf(AuthError);
+    expect(tokens.rejected).toEqual([TOKEN]);
+    expect(api.received).toHaveLength(2);
+    expect(failures.map((f) => f.willRetry)).toEqual([true, false]);
+  });
+
+  it('raises an AuthError on a 403', async () => {
+    api.script(reply(403, { status: 403, message: 'Forbidden' }));
+    const { client } = harness();
+
+    const error = await rejectionOf(client.fetchPage('auditevents', { cursor: 'c' }));
+
+    expect(error).toBeInstanceOf(AuthError);
+    expect((error as AuthError).status).toBe(403);
+    expect(error.message).toContain('HTTP 403: Forbidden');
+    expect(api.received).toHaveLength(1);
+  });
+
+  it('does not follow a redirect: nothing is sent to, or archived from, another host', async () => {
+    // Prepare: a second server on another origin that would answer with a valid page.
+    const elsewhere = new ScriptedApi();
+    const elsewhereUrl = (await elsewhere.start()).replace('127.0.0.1', 'localhost');
+    elsewhere.script(reply(200, PAGE));
+    api.script(reply(307, '', { location: `${elsewhereUrl}/api/v2/itemusages` }));
+    const { client } = harness();
+
+    try {
+      // Act
+      const error = await client.fetchPage('itemusages', { cursor: 'c' }).catch((e: unknown) => e);
+
+      // Assess
+      expect(error).toBeInstanceOf(RequestRejectedError);
+      expect((error as RequestRejectedError).message).toContain('HTTP 307');
+      expect(elsewhere.received).toHaveLength(0);
+      expect(api.received).toHaveLength(1);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+});
+
+describe('EventsApiClient timeouts and deadlines', () => {
+  it('raises a RequestTimeoutError after retrying a server that never answers', async () => {
+    // Prepare
+    api.script(hang);
+    const { client, sleeps, failures } = harness({
+      requestTimeoutMs: 100,
+      retry: { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 3 },
+    });
+    const started = Date.now();
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }));
+
+    // Assess
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+    expect(error.message).toContain('did not answer itemusages in time');
+    expect(api.received).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+    expect(failures.map((f) => [f.error.kind, f.willRetry])).toEqual([
+      ['timeout', true],
+      ['timeout', true],
+      ['timeout', false],
+    ]);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('times out a server that stalls in the middle of the body', async () => {
+    api.script((res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.write('{"cursor":"c2","has_more":');
+    });
+    const { client } = harness({
+      requestTimeoutMs: 150,
+      retry: { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 1 },
+    });
+
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }));
+
+    expect(error).toBeInstanceOf(RequestTimeoutError);
+  });
+
+  it('returns by the deadline, not the request timeout, when the server never answers', async () => {
+    // Prepare
+    api.script(hang);
+    const { client } = harness({
+      requestTimeoutMs: 10_000,
+      retry: { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 8 },
+    });
+    const started = Date.now();
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }, started + 300));
+
+    // Assess
+    expect([RequestTimeoutError, OutOfTimeError].some((type) => error instanceof type)).toBe(true);
+    expect(Date.now() - started).toBeLessThan(1_500);
+  });
+
+  it('sends nothing and raises OutOfTimeError when the deadline has passed', async () => {
+    const { client } = harness();
+
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }, Date.now() - 1));
+
+    expect(error).toBeInstanceOf(OutOfTimeError);
+    expect(api.received).toHaveLength(0);
+  });
+
+  it('does not sleep past the deadline between retries', async () => {
+    // Prepare: every backoff is 1 s, and only 200 ms are left.
+    api.script(reply(503));
+    const { client, sleeps, failures } = harness({
+      retry: { baseDelayMs: 1_000, maxDelayMs: 1_000, maxAttempts: 8 },
+    });
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }, Date.now() + 200));
+
+    // Assess
+    expect(error).toBeInstanceOf(ServerError);
+    expect(sleeps).toEqual([]);
+    expect(failures.map((f) => f.willRetry)).toEqual([false]);
+  });
+});
+
+describe('EventsApiClient malformed answers', () => {
+  it('raises a MalformedResponseError for a 200 that is not JSON', async () => {
+    // Prepare
+    api.script(reply(200, '<html>maintenance</html>', { 'content-type': 'text/html' }));
+    const { client } = harness();
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }));
+
+    // Assess
+    expect(error).toBeInstanceOf(MalformedResponseError);
+    expect((error as MalformedResponseError).kind).toBe('malformed');
+    expect(error.message).toContain('not JSON');
+    expect(error.message).not.toContain('maintenance');
+  });
+
+  it('raises a MalformedResponseError for a truncated JSON body', async () => {
+    api.script(reply(200, '{"cursor":"c2","has_more":true,"items":[{"uuid":'));
+    const { client } = harness();
+
+    await expect(client.fetchPage('itemusages', { cursor: 'c' })).rejects.toBeInstanceOf(
+      MalformedResponseError,
+    );
+  });
+
+  it.each([
+    ['items is not an array', { cursor: 'c2', has_more: false, items: { uuid: 'E1' } }, 'items'],
+    ['has_more is missing', { cursor: 'c2', items: [] }, 'has_more'],
+    ['has_more is a string', { cursor: 'c2', has_more: 'false', items: [] }, 'has_more'],
+    ['cursor is missing', { has_more: false, items: [] }, 'cursor'],
+    ['cursor is empty', { cursor: '', has_more: false, items: [] }, 'cursor'],
+    ['the body is an array', [PAGE], 'body'],
+    ['the body is null', null, 'body'],
+  ])('raises a MalformedResponseError naming the field when %s', async (_label, body, field) => {
+    api.script(reply(200, JSON.stringify(body)));
+    const { client } = harness();
+
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }));
+
+    expect(error).toBeInstanceOf(MalformedResponseError);
+    expect(error.message).toContain('not a page');
+    expect(error.message).toContain(field);
+  });
+});
