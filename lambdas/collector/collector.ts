@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { ArchiveWriter } from '../shared/archive-writer';
+import type { ArchiveStore } from '../shared/archive-writer';
 import type { CollectorEnv } from '../shared/env';
 import { AuthError, ConnectorError, describeError, SecretError } from '../shared/errors';
 import { EVENT_TYPES, type EventType } from '../shared/event-types';
 import { EventsApiClient, type RetryPolicy } from '../shared/events-api/client';
 import type { RequestBudget } from '../shared/events-api/request-budget';
 import type { Log, MetricsSink } from '../shared/observability';
-import type { StateStore } from '../shared/state-store';
+import { type StateStore, streamKey } from '../shared/state-store';
 import { resolveStartFrom } from '../shared/time';
 import { decodeTokenClaims, resolveEventsApiUrl } from '../shared/token-claims';
 import type { TokenSource } from '../shared/token-provider';
@@ -17,7 +17,7 @@ export interface CollectorDependencies {
   readonly env: CollectorEnv;
   readonly tokens: TokenSource;
   readonly state: StateStore;
-  readonly archive: ArchiveWriter;
+  readonly archive: ArchiveStore;
   readonly budget: RequestBudget;
   readonly log: Log;
   readonly metrics: MetricsSink;
@@ -129,6 +129,7 @@ export async function runCollector(
         {
           source,
           stream,
+          stateKey: streamKey(source, stream),
           owner,
           archivePrefix: env.ARCHIVE_PREFIX,
           startFrom,

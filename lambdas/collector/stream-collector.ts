@@ -1,5 +1,5 @@
 import { batchKey } from '../shared/archive-format';
-import type { ArchiveWriter } from '../shared/archive-writer';
+import type { ArchiveStore } from '../shared/archive-writer';
 import { BatchBuilder } from '../shared/batch';
 import {
   ConfigError,
@@ -24,11 +24,15 @@ export interface PageSource {
 export interface StreamRunSettings {
   readonly source: string;
   readonly stream: EventType;
+  /** The state item holding this stream's lease and cursor (normally {@link streamKey}). */
+  readonly stateKey: string;
   /** Identifies this invocation in the lease. */
   readonly owner: string;
   readonly archivePrefix: string;
   /** Where a stream with no cursor starts (epoch ms). */
   readonly startFrom: number;
+  /** Where a bounded collection (a backfill) ends (epoch ms, exclusive); unbounded by default. */
+  readonly endTime?: number;
   /** No new request starts after this instant (epoch ms). */
   readonly fetchDeadline: number;
   /** When the lease lapses if this invocation dies without releasing it (epoch ms). */
@@ -42,7 +46,7 @@ export interface StreamRunSettings {
 export interface StreamCollaborators {
   readonly api: PageSource;
   readonly state: StateStore;
-  readonly archive: ArchiveWriter;
+  readonly archive: ArchiveStore;
   readonly log: Log;
   readonly now: () => number;
 }
@@ -119,7 +123,14 @@ export class StreamCollector {
     const { source, stream, owner } = this.settings;
     let lease: Awaited<ReturnType<StateStore['acquireLease']>>;
     try {
-      lease = await state.acquireLease(source, stream, owner, this.settings.leaseExpiresAt, now());
+      lease = await state.acquireLease(
+        this.settings.stateKey,
+        source,
+        stream,
+        owner,
+        this.settings.leaseExpiresAt,
+        now(),
+      );
     } catch (error) {
       const failure = error instanceof Error ? error : new Error(String(error));
       return this.summary('failed', false, failure, `could not take the stream's lease: ${failure.message}`);

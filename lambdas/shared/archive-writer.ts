@@ -19,12 +19,20 @@ export interface StoredBatch {
   readonly sha256: string | undefined;
 }
 
+/** Where batch objects go: the S3 bucket, or a local folder for evaluation. */
+export interface ArchiveStore {
+  /** Creates the object; succeeds if the key already holds this very batch, throws IntegrityError if anything else. */
+  put(object: BatchObject): Promise<void>;
+  /** The object at `key`, if it exists. */
+  find(key: string): Promise<StoredBatch | undefined>;
+}
+
 /**
  * Writes batch objects to the archive bucket. Objects are created with `If-None-Match: *`
  * and an SHA-256 checksum; an existing object is never replaced. The writer also answers
  * whether an intended object exists, which is how an interrupted batch is finished or dropped.
  */
-export class ArchiveWriter {
+export class ArchiveWriter implements ArchiveStore {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,

@@ -50,6 +50,7 @@ export class StaleWriteError extends Error {
   override readonly name = 'StaleWriteError';
 }
 
+/** The state item of a source's stream. Every item of a source starts with `<source>#` (the IAM leading-key condition). */
 export function streamKey(source: string, stream: EventType): string {
   return `${source}#${stream}`;
 }
@@ -66,19 +67,17 @@ export class StateStore {
     private readonly tableName: string,
   ) {}
 
-  async get(source: string, stream: EventType): Promise<StreamState | undefined> {
+  /** The state item under `pk` (see {@link streamKey}), read consistently. */
+  async get(pk: string): Promise<StreamState | undefined> {
     const { Item } = await this.client.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: { pk: streamKey(source, stream) },
-        ConsistentRead: true,
-      }),
+      new GetCommand({ TableName: this.tableName, Key: { pk }, ConsistentRead: true }),
     );
     return Item ? toState(Item) : undefined;
   }
 
-  /** Takes the stream's lease if it is free, expired, or already ours; creates the item on first use. */
+  /** Takes the lease of the item `pk` if it is free, expired, or already ours; creates the item on first use. */
   async acquireLease(
+    pk: string,
     source: string,
     stream: EventType,
     owner: string,
@@ -89,7 +88,7 @@ export class StateStore {
       const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: streamKey(source, stream) },
+          Key: { pk },
           UpdateExpression:
             'SET leaseOwner = :owner, leaseExpiresAt = :expiresAt, #source = :source, #stream = :stream, ' +
             'cursorVersion = if_not_exists(cursorVersion, :zero), nextSeq = if_not_exists(nextSeq, :one), ' +
@@ -114,7 +113,7 @@ export class StateStore {
       return { acquired: true, state: toState(Attributes ?? {}) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      const current = await this.get(source, stream);
+      const current = await this.get(pk);
       return { acquired: false, heldBy: current?.leaseOwner, until: current?.leaseExpiresAt };
     }
   }

@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../lambdas/collector/collector';
-import { StateStore } from '../../lambdas/shared/state-store';
+import { StateStore, streamKey } from '../../lambdas/shared/state-store';
 import { SOURCE, startEnvironment, type TestEnvironment, uuidsOf } from '../support/environment';
 
 const STREAM = 'signinattempts' as const;
@@ -127,7 +127,9 @@ describe('collector against a misbehaving Events API', () => {
     );
 
     const failed = await env.run({ overrides: FAST_RETRY });
-    const state = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(SOURCE, STREAM);
+    const state = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(
+      streamKey(SOURCE, STREAM),
+    );
     const recovered = ok(await env.run({ overrides: FAST_RETRY }));
 
     expect(failed).toBeInstanceOf(Error);
@@ -141,10 +143,14 @@ describe('collector against a misbehaving Events API', () => {
     await setUp();
     ok(await env.run());
     env.sim.inject({ fault: { kind: 'status', status: 400 }, feature: STREAM });
-    const before = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(SOURCE, STREAM);
+    const before = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(
+      streamKey(SOURCE, STREAM),
+    );
 
     const failed = await env.run({ overrides: FAST_RETRY });
-    const after = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(SOURCE, STREAM);
+    const after = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(
+      streamKey(SOURCE, STREAM),
+    );
 
     expect(failed).toBeInstanceOf(Error);
     expect((failed as Error).message).toMatch(

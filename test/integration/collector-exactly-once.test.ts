@@ -3,7 +3,7 @@ import { MetadataKey, streamPrefix } from '../../lambdas/shared/archive-format';
 import { readStreamEvents } from '../../lambdas/shared/archive-reader';
 import { ArchiveWriter } from '../../lambdas/shared/archive-writer';
 import { IntegrityError } from '../../lambdas/shared/errors';
-import { GENESIS_SHA256, StateStore } from '../../lambdas/shared/state-store';
+import { GENESIS_SHA256, StateStore, streamKey } from '../../lambdas/shared/state-store';
 import { SOURCE, startEnvironment, type TestEnvironment, uuidsOf } from '../support/environment';
 import { type CrashPoint, crashingCollaborators, SimulatedCrash } from '../support/faults';
 import { strictS3Client } from '../support/strict-s3';
@@ -173,7 +173,9 @@ describe('exactly-once archiving under crashes and overlapping runs', () => {
       env: ONE_STREAM,
       overrides: { archive: new ArchiveWriter(s3.client, env.aws.bucket) },
     });
-    const state = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(SOURCE, STREAM);
+    const state = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(
+      streamKey(SOURCE, STREAM),
+    );
 
     expect(run).toBeInstanceOf(Error);
     expect((run as Error).message).toContain(key);
