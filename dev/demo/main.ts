@@ -1,0 +1,331 @@
+/**
+ * The embedded demo: the real collector handler, end to end, with no AWS account.
+ *
+ *   npm start
+ *
+ * It starts the Events API simulator, DynamoDB (dynalite, in memory), S3 (s3rver, in a
+ * folder) and a Secrets Manager stand-in in this process, points the AWS SDK at them with
+ * its standard endpoint variables, and invokes the Lambda handler as the schedule would:
+ * a first catch-up, scheduled runs as events arrive, a burst of late item usages, two
+ * overlapping invocations and an API that throttles. It ends with a table per stream and
+ * an exactly-once check of the archive against everything the simulator served.
+ */
+import { createHash } from 'node:crypto';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Context } from 'aws-lambda';
+import type { RunSummary } from '../../lambdas/collector/collector';
+import type * as HandlerModule from '../../lambdas/collector/handler';
+import { MetadataKey, streamPrefix } from '../../lambdas/shared/archive-format';
+import { listArchive, readBatch, readStreamEvents } from '../../lambdas/shared/archive-reader';
+import { EVENT_TYPES, type EventType } from '../../lambdas/shared/event-types';
+import { GENESIS_SHA256 } from '../../lambdas/shared/state-store';
+import { startLocalAws } from '../local/aws';
+import { startSimulator } from '../simulator';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const SOURCE = 'demo';
+const SECRET_ID = 'demo/op-events-token';
+
+interface Step {
+  readonly title: string;
+  readonly before?: () => void;
+  readonly invocations?: number;
+}
+
+async function main(): Promise<void> {
+  // Before any SDK client exists: this demo runs on whatever Node the machine has.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+  const { values } = parseArgs({
+    options: {
+      dir: { type: 'string', default: '.demo' },
+      events: { type: 'string', default: '4000' },
+    },
+  });
+  const baseEvents = Number(values.events);
+  if (!Number.isInteger(baseEvents) || baseEvents < 1)
+    throw new Error('--events must be a positive whole number');
+  const demoDir = resolve(values.dir);
+  rmSync(demoDir, { recursive: true, force: true });
+  mkdirSync(demoDir, { recursive: true });
+
+  const out = (line = '') => process.stdout.write(`${line}\n`);
+  out('1Password Events API → S3 archive: embedded demo (no AWS account needed)');
+  out();
+
+  const sim = await startSimulator({ latencyMs: { min: 5, max: 25 }, seed: 7 });
+  const aws = await startLocalAws({ s3Directory: join(demoDir, 's3rver') });
+  aws.secrets.put(SECRET_ID, JSON.stringify({ token: sim.mintToken() }));
+  Object.assign(process.env, aws.sdkEnv, {
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    SOURCE_NAME: SOURCE,
+    TOKEN_SECRET_ID: SECRET_ID,
+    EVENTS_API_URL: sim.url,
+    ALLOW_CUSTOM_EVENTS_API_URL: 'true',
+    STATE_TABLE: aws.tableName,
+    ARCHIVE_BUCKET: aws.bucket,
+    S3_FORCE_PATH_STYLE: 'true',
+    BATCH_MAX_EVENTS: '5000',
+    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  out(`  Events API simulator   ${sim.url}`);
+  out(`  DynamoDB (dynalite)    ${aws.dynamo.endpoint}  table ${aws.tableName}`);
+  out(`  S3 (s3rver)            ${aws.s3.endpoint}  bucket ${aws.bucket}`);
+  out(`  Secrets Manager        ${aws.secrets.endpoint}  secret ${SECRET_ID}`);
+  out();
+
+  // Loaded once the environment is set, as Lambda loads the handler after setting the function's variables.
+  const { handler } = require('../../lambdas/collector/handler') as typeof HandlerModule;
+
+  const now = Date.now();
+  const history = {
+    signinattempts: baseEvents,
+    itemusages: Math.round(baseEvents * 1.5),
+    auditevents: Math.round(baseEvents / 2),
+  };
+  for (const stream of EVENT_TYPES) sim.generate(stream, history[stream], { from: now - 60 * DAY, to: now });
+  out(
+    `Account history in the simulator: ${fmt(history.signinattempts)} sign-in attempts, ` +
+      `${fmt(history.itemusages)} item usages, ${fmt(history.auditevents)} audit events over 60 days.`,
+  );
+  out();
+
+  let lastArrival = now;
+  const arrive = (counts: Partial<Record<EventType, number>>) => {
+    const to = Date.now();
+    for (const [stream, count] of Object.entries(counts) as Array<[EventType, number]>) {
+      sim.generate(stream, count, { from: lastArrival, to });
+    }
+    lastArrival = to;
+  };
+  const steps: Step[] = [
+    { title: 'first run: catch-up of 120 days' },
+    {
+      title: 'scheduled run, new events',
+      before: () => arrive({ signinattempts: 40, itemusages: 120, auditevents: 6 }),
+    },
+    { title: 'scheduled run, quiet minute' },
+    {
+      title: 'late item usages (synced a day late)',
+      before: () =>
+        sim.generate('itemusages', 250, { from: Date.now() - 30 * HOUR, to: Date.now() - 20 * HOUR }),
+    },
+    {
+      title: 'two invocations overlap',
+      invocations: 2,
+      before: () => arrive({ signinattempts: 25, itemusages: 60, auditevents: 3 }),
+    },
+    {
+      title: 'the API throttles (HTTP 429)',
+      before: () => {
+        arrive({ signinattempts: 900, itemusages: 2_400, auditevents: 50 });
+        for (const stream of EVENT_TYPES)
+          sim.inject({ fault: { kind: 'status', status: 429 }, feature: stream, times: 2 });
+        sim.setChaos({ p429: 0.3 });
+      },
+    },
+    { title: 'scheduled run, API healthy again', before: () => sim.setChaos(undefined) },
+  ];
+
+  out('run  what                                     sign-ins  item usages  audit events  objects    time');
+  out('───  ───────────────────────────────────────  ────────  ───────────  ────────────  ───────  ──────');
+  let catchUp = '';
+  for (const [index, step] of steps.entries()) {
+    step.before?.();
+    const label = `${String(index + 1).padStart(3)}  ${step.title.padEnd(39)}`;
+    if (process.stdout.isTTY) process.stdout.write(`${label}  running…`);
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: step.invocations ?? 1 }, () =>
+        handler({ source: 'aws.scheduler' }, lambdaContext(300_000)),
+      ),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const streams = results.flatMap((result) => result.streams);
+    const cell = (stream: EventType) => {
+      const archived = streams
+        .filter((s) => s.stream === stream)
+        .reduce((sum, s) => sum + s.eventsArchived, 0);
+      return archived > 0 ? `+${fmt(archived)}` : '0';
+    };
+    const objects = streams.reduce((sum, s) => sum + s.objectsWritten, 0);
+    const notes = [
+      streams.some((s) => s.status === 'skipped')
+        ? `the other invocation backed off on ${streams.filter((s) => s.status === 'skipped').length} streams`
+        : '',
+      streams.some((s) => s.throttles > 0)
+        ? `${streams.reduce((sum, s) => sum + s.throttles, 0)} × 429 retried`
+        : '',
+    ].filter(Boolean);
+    if (process.stdout.isTTY) process.stdout.write('\r\x1b[2K');
+    out(
+      `${label}  ${cell('signinattempts').padStart(8)}  ${cell('itemusages').padStart(11)}  ` +
+        `${cell('auditevents').padStart(12)}  ${String(objects).padStart(7)}  ${seconds.toFixed(2).padStart(4)} s` +
+        (notes.length ? `  (${notes.join('; ')})` : ''),
+    );
+    if (index === 0) {
+      const events = totalArchived(results);
+      catchUp = `The first run archived ${fmt(events)} events in ${seconds.toFixed(2)} s (${fmt(Math.round(events / seconds))} events/s).`;
+    }
+  }
+  out();
+  out(catchUp);
+  out('Against the real API the rate limits cap a catch-up near 9,000 events/s; see BENCHMARKS.md.');
+  out();
+
+  out('stream          events archived  objects  newest event              lag');
+  out('──────────────  ───────────────  ───────  ────────────────────────  ────────');
+  const problems: string[] = [];
+  for (const stream of EVENT_TYPES) {
+    const { events, batches } = await readStreamEvents(
+      aws.clients.s3,
+      aws.bucket,
+      streamPrefix('', SOURCE, stream),
+    );
+    const newest = batches
+      .map((batch) => batch.metadata[MetadataKey.lastEventTime])
+      .filter((time): time is string => time !== undefined)
+      .sort()
+      .at(-1);
+    const lag = newest ? formatDuration(Date.now() - Date.parse(newest)) : '–';
+    out(
+      `${stream.padEnd(14)}  ${fmt(events.length).padStart(15)}  ${String(batches.length).padStart(7)}  ` +
+        `${(newest ?? '–').padEnd(24)}  ${lag}`,
+    );
+    problems.push(...exactlyOnce(stream, sim.events(stream), events as Array<{ uuid?: unknown }>));
+    problems.push(...chainProblems(stream, batches));
+  }
+  out();
+
+  const served = EVENT_TYPES.reduce((sum, stream) => sum + sim.events(stream).length, 0);
+  if (problems.length === 0) {
+    out(
+      `Exactly-once check: ${fmt(served)} events served by the API, each archived exactly once; none missing, none twice.`,
+    );
+    out(
+      'Hash chain: every object hashes to its metadata and names its predecessor; sequence numbers contiguous.',
+    );
+  } else {
+    out('Exactly-once check FAILED:');
+    for (const problem of problems) out(`  - ${problem}`);
+  }
+
+  const archiveDir = join(demoDir, 'archive');
+  const exported = await exportArchive(aws, archiveDir);
+  out();
+  out(
+    `Archive: ${exported} objects in ${relative(process.cwd(), archiveDir) || archiveDir}/ (the bucket's keys, each with a .meta.json of its S3 metadata)`,
+  );
+  const sample = (await firstKey(aws, 'itemusages')) ?? '';
+  out(`  zcat ${join(relative(process.cwd(), archiveDir), sample)} | head -n 2`);
+
+  await sim.close();
+  await aws.close();
+  if (problems.length > 0) process.exitCode = 1;
+}
+
+function lambdaContext(remainingMs: number): Context {
+  const deadline = Date.now() + remainingMs;
+  return {
+    awsRequestId: `demo-${Math.random().toString(36).slice(2, 10)}`,
+    functionName: `op-events-collector-${SOURCE}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:op-events-collector-${SOURCE}`,
+    memoryLimitInMB: '512',
+    logGroupName: `/aws/lambda/op-events-collector-${SOURCE}`,
+    logStreamName: 'demo',
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+function totalArchived(results: RunSummary[]): number {
+  return results.flatMap((r) => r.streams).reduce((sum, s) => sum + s.eventsArchived, 0);
+}
+
+/** Every event the simulator ingested must be in the archive exactly once, and nothing else. */
+function exactlyOnce(
+  stream: EventType,
+  served: ReadonlyArray<{ uuid?: unknown }>,
+  archived: Array<{ uuid?: unknown }>,
+): string[] {
+  const counts = new Map<string, number>();
+  for (const event of archived) counts.set(String(event.uuid), (counts.get(String(event.uuid)) ?? 0) + 1);
+  const problems: string[] = [];
+  const missing = served.filter((event) => !counts.has(String(event.uuid))).length;
+  const twice = [...counts.values()].filter((count) => count > 1).length;
+  const servedIds = new Set(served.map((event) => String(event.uuid)));
+  const foreign = [...counts.keys()].filter((uuid) => !servedIds.has(uuid)).length;
+  if (missing) problems.push(`${stream}: ${missing} events missing`);
+  if (twice) problems.push(`${stream}: ${twice} events archived more than once`);
+  if (foreign) problems.push(`${stream}: ${foreign} archived events the API never served`);
+  return problems;
+}
+
+function chainProblems(
+  stream: EventType,
+  batches: Array<{ key: string; metadata: Record<string, string>; body: Buffer }>,
+): string[] {
+  const problems: string[] = [];
+  let previous = GENESIS_SHA256;
+  batches.forEach((batch, index) => {
+    const sha = createHash('sha256').update(batch.body).digest('hex');
+    if (batch.metadata[MetadataKey.seq] !== String(index + 1))
+      problems.push(`${stream}: ${batch.key} is out of sequence`);
+    if (batch.metadata[MetadataKey.sha256] !== sha)
+      problems.push(`${stream}: ${batch.key} does not hash to its metadata`);
+    if (batch.metadata[MetadataKey.prevSha256] !== previous)
+      problems.push(`${stream}: ${batch.key} breaks the hash chain`);
+    previous = batch.metadata[MetadataKey.sha256] ?? '';
+  });
+  return problems;
+}
+
+/** Copies the bucket to a plain folder: the objects under their keys, each with its metadata beside it. */
+async function exportArchive(
+  aws: Awaited<ReturnType<typeof startLocalAws>>,
+  directory: string,
+): Promise<number> {
+  const { gzipSync } = await import('node:zlib');
+  let count = 0;
+  for await (const object of listArchive(aws.clients.s3, aws.bucket, '')) {
+    const batch = await readBatch(aws.clients.s3, aws.bucket, object.key);
+    const path = join(directory, object.key);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, gzipSync(batch.body));
+    writeFileSync(`${path}.meta.json`, `${JSON.stringify(batch.metadata, null, 2)}\n`);
+    count += 1;
+  }
+  return count;
+}
+
+async function firstKey(
+  aws: Awaited<ReturnType<typeof startLocalAws>>,
+  stream: EventType,
+): Promise<string | undefined> {
+  for await (const object of listArchive(aws.clients.s3, aws.bucket, streamPrefix('', SOURCE, stream)))
+    return object.key;
+  return undefined;
+}
+
+function fmt(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+function formatDuration(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`The demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});
