@@ -27,8 +27,8 @@ export interface MintParams {
 }
 
 /**
- * Events API tokens as clients see them: a compact JWS with an ES256 header and the claims of
- * the documented Events API claims. Clients never verify the signature (no public key is published), so it
+ * Events API tokens as clients see them: a compact JWS with an ES256 header and the documented
+ * Events API claims. Clients never verify the signature (no public key is published), so it
  * is an HMAC-SHA512 (64 bytes, the length of an ES256 signature) under a per-simulator secret: that
  * is enough for the simulator to reject forged and edited tokens.
  */
