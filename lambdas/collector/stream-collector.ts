@@ -7,6 +7,7 @@ import {
   type EventsApiError,
   IntegrityError,
   LeaseLostError,
+  RequestRejectedError,
 } from '../shared/errors';
 import type { EventType } from '../shared/event-types';
 import { OutOfTimeError, type PageRequest } from '../shared/events-api/client';
@@ -244,6 +245,7 @@ export class StreamCollector {
           page = await api.fetchPage(stream, request, fetchDeadline);
         } catch (error) {
           if (error instanceof OutOfTimeError) break;
+          if (error instanceof RequestRejectedError && 'cursor' in request) throw this.cursorRejected(error);
           throw error;
         }
         this.pages += 1;
@@ -329,6 +331,21 @@ export class StreamCollector {
       });
     }
     log.debug('batch committed', { source, stream, seq, key: intent.key, events: intent.eventCount });
+  }
+
+  /**
+   * The API refused the stream's cursor. Starting over from a timestamp could skip late
+   * events or archive some twice, so the stream stops and says what the operator can do.
+   */
+  private cursorRejected(error: RequestRejectedError): RequestRejectedError {
+    const { source, stream, stateKey } = this.settings;
+    return new RequestRejectedError(
+      `source ${source}, stream ${stream}: the Events API rejected the stream's stored cursor (HTTP ${error.status}). ` +
+        'The stream stays at its last committed batch and nothing was written. If it persists, the cursor has ' +
+        `expired: remove the "cursor" attribute of item pk="${stateKey}" in the state table to restart the stream from ` +
+        'START_FROM, then run `op-events-archive verify` and a `backfill` for any gap (README §Operate).',
+      { cause: error, ...(error.status === undefined ? {} : { status: error.status }) },
+    );
   }
 
   private countCommitted(intent: BatchIntent): void {

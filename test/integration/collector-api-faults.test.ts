@@ -154,8 +154,9 @@ describe('collector against a misbehaving Events API', () => {
 
     expect(failed).toBeInstanceOf(Error);
     expect((failed as Error).message).toMatch(
-      /rejected the signinattempts request \(HTTP 400: Bad Request\)/,
+      /stream signinattempts: the Events API rejected the stream's stored cursor \(HTTP 400\)/,
     );
+    expect((failed as Error).message).toContain('pk="acme#signinattempts"');
     expect(env.sim.log.filter((page) => page.status === 400)).toHaveLength(1);
     expect(after?.cursor).toBe(before?.cursor);
     expect(after?.lastError).toMatch(/HTTP 400/);

@@ -1,0 +1,439 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { exampleConfig, KEY_ARN, resourcesOf, synth, TOPIC_ARN } from './helpers';
+
+describe('archive stack (shared resources)', () => {
+  const defaults = synth({
+    alarms: { emails: ['oncall@example.com', 'secops@example.com'] },
+    sources: [{ name: 'prod' }],
+  });
+
+  describe('archive bucket', () => {
+    it('locks every object with the configured mode and retention', () => {
+      const compliance = synth({
+        archive: { objectLock: { mode: 'COMPLIANCE', retentionDays: 2555 } },
+        sources: [{ name: 'prod' }],
+      });
+
+      defaults.parent.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 365 } },
+        },
+      });
+      compliance.parent.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockConfiguration: { Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } },
+      });
+    });
+
+    it('encrypts with the deployment KMS key and a bucket key', () => {
+      defaults.parent.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockEnabled: true,
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            {
+              BucketKeyEnabled: true,
+              ServerSideEncryptionByDefault: {
+                SSEAlgorithm: 'aws:kms',
+                KMSMasterKeyID: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EncryptionKey'), 'Arn'] },
+              },
+            },
+          ],
+        },
+      });
+    });
+
+    it('blocks all public access on both buckets', () => {
+      const buckets = Object.values(resourcesOf(defaults.parent, 'AWS::S3::Bucket'));
+
+      expect(buckets).toHaveLength(2);
+      for (const bucket of buckets) {
+        expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        });
+        expect(bucket.Properties.OwnershipControls).toEqual({
+          Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }],
+        });
+      }
+    });
+
+    it('refuses requests without TLS, and TLS older than 1.2', () => {
+      const archiveBucket = Object.keys(
+        defaults.parent.findResources('AWS::S3::Bucket', { Properties: { ObjectLockEnabled: true } }),
+      )[0];
+      const bucketAndObjects = [
+        { 'Fn::GetAtt': [archiveBucket, 'Arn'] },
+        { 'Fn::Join': ['', [{ 'Fn::GetAtt': [archiveBucket, 'Arn'] }, '/*']] },
+      ];
+
+      defaults.parent.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: archiveBucket },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 's3:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              Resource: bucketAndObjects,
+            },
+            {
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 's3:*',
+              Condition: { NumericLessThan: { 's3:TlsVersion': 1.2 } },
+              Resource: bucketAndObjects,
+            },
+          ]),
+        },
+      });
+    });
+
+    it('writes server access logs to a separate, TLS-only log bucket', () => {
+      const logBucket = Object.keys(
+        defaults.parent.findResources('AWS::S3::Bucket', {
+          Properties: { ObjectLockEnabled: Match.absent() },
+        }),
+      )[0];
+
+      defaults.parent.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockEnabled: true,
+        LoggingConfiguration: { DestinationBucketName: { Ref: logBucket }, LogFilePrefix: 'archive/' },
+      });
+      defaults.parent.hasResourceProperties('AWS::S3::BucketPolicy', {
+        Bucket: { Ref: logBucket },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 'logging.s3.amazonaws.com' },
+              Action: 's3:PutObject',
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('moves objects of 128 KB and more to colder storage, and expires them only when asked', () => {
+      const expiring = synth({
+        archive: { coldStorage: { storageClass: 'DEEP_ARCHIVE', afterDays: 180 }, expireAfterDays: 3650 },
+        sources: [{ name: 'prod' }],
+      });
+      const warm = synth({ archive: { coldStorage: false }, sources: [{ name: 'prod' }] });
+
+      defaults.parent.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockEnabled: true,
+        LifecycleConfiguration: {
+          TransitionDefaultMinimumObjectSize: 'all_storage_classes_128K',
+          Rules: [
+            {
+              Id: 'archive-lifecycle',
+              Status: 'Enabled',
+              Transitions: [{ StorageClass: 'GLACIER_IR', TransitionInDays: 90 }],
+              AbortIncompleteMultipartUpload: { DaysAfterInitiation: 7 },
+              ExpirationInDays: Match.absent(),
+            },
+          ],
+        },
+      });
+      expiring.parent.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockEnabled: true,
+        LifecycleConfiguration: {
+          Rules: [
+            Match.objectLike({
+              Transitions: [{ StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 180 }],
+              ExpirationInDays: 3650,
+              NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+            }),
+          ],
+        },
+      });
+      warm.parent.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockEnabled: true,
+        LifecycleConfiguration: { Rules: [Match.objectLike({ Transitions: Match.absent() })] },
+      });
+    });
+
+    it('is kept, with its log bucket, when the stack is deleted', () => {
+      for (const bucket of Object.values(defaults.parent.findResources('AWS::S3::Bucket'))) {
+        expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+      }
+    });
+
+    it('sends no notifications unless asked', () => {
+      defaults.parent.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockEnabled: true,
+        NotificationConfiguration: Match.absent(),
+      });
+      defaults.parent.resourceCountIs('AWS::SQS::Queue', 0);
+    });
+  });
+
+  describe('new-object notifications for SIEM pipelines', () => {
+    const notifying = synth({
+      notifications: { eventBridge: true, sqs: true },
+      archive: { prefix: '1password/' },
+      sources: [{ name: 'prod' }],
+    });
+
+    it('sends Object Created events to EventBridge and S3 notifications for archive objects to SQS', () => {
+      const queue = Object.keys(
+        notifying.parent.findResources('AWS::SQS::Queue', {
+          Properties: { RedrivePolicy: Match.anyValue() },
+        }),
+      )[0];
+
+      notifying.parent.hasResourceProperties('AWS::S3::Bucket', {
+        NotificationConfiguration: {
+          EventBridgeConfiguration: { EventBridgeEnabled: true },
+          QueueConfigurations: [
+            {
+              Event: 's3:ObjectCreated:*',
+              Queue: { 'Fn::GetAtt': [queue, 'Arn'] },
+              Filter: {
+                S3Key: {
+                  Rules: [
+                    { Name: 'prefix', Value: '1password/source=' },
+                    { Name: 'suffix', Value: '.ndjson.gz' },
+                  ],
+                },
+              },
+            },
+          ],
+        },
+      });
+    });
+
+    it('encrypts the queue, gives it a dead-letter queue, and lets only S3 of this account send to it', () => {
+      notifying.parent.resourceCountIs('AWS::SQS::Queue', 2);
+      notifying.parent.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 1209600,
+        RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
+      });
+      notifying.parent.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Allow',
+              Principal: { Service: 's3.amazonaws.com' },
+              Action: 'sqs:SendMessage',
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                ArnLike: Match.anyValue(),
+              },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('creates the bucket only after the queue policy exists, so S3 can check the destination', () => {
+      const archive = Object.values(
+        notifying.parent.findResources('AWS::S3::Bucket', { Properties: { ObjectLockEnabled: true } }),
+      )[0];
+      const queuePolicies = Object.keys(notifying.parent.findResources('AWS::SQS::QueuePolicy'));
+
+      expect(archive?.DependsOn).toEqual(
+        expect.arrayContaining(queuePolicies.filter((id) => id.includes('NotificationQueuePolicy'))),
+      );
+    });
+
+    it('outputs the queue for the SIEM input', () => {
+      notifying.parent.hasOutput('NotificationQueueUrl', {});
+      notifying.parent.hasOutput('NotificationQueueArn', {});
+    });
+  });
+
+  describe('KMS key', () => {
+    it('is created with rotation and kept, so the archive stays readable', () => {
+      defaults.parent.hasResource('AWS::KMS::Key', {
+        Properties: { EnableKeyRotation: true },
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+      defaults.parent.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/op-events-archive' });
+    });
+
+    it('can be an existing key: the stack then creates only a key for the alarm topic', () => {
+      const imported = synth({ kms: { keyArn: KEY_ARN }, sources: [{ name: 'prod' }] });
+
+      imported.parent.resourceCountIs('AWS::KMS::Key', 1);
+      imported.parent.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockEnabled: true,
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            Match.objectLike({
+              ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KEY_ARN },
+            }),
+          ],
+        },
+      });
+      imported.parent.hasResourceProperties('AWS::DynamoDB::Table', {
+        SSESpecification: { KMSMasterKeyId: KEY_ARN, SSEEnabled: true, SSEType: 'KMS' },
+      });
+      imported.parent.hasResourceProperties('AWS::SNS::Topic', {
+        KmsMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^AlarmTopicKey'), 'Arn'] },
+      });
+    });
+  });
+
+  describe('state table', () => {
+    it('has a string partition key pk and no sort key, on-demand billing and PITR', () => {
+      defaults.parent.hasResourceProperties('AWS::DynamoDB::Table', {
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      });
+    });
+
+    it('is encrypted with the deployment key, protected from deletion and kept', () => {
+      defaults.parent.hasResource('AWS::DynamoDB::Table', {
+        Properties: {
+          DeletionProtectionEnabled: true,
+          SSESpecification: {
+            SSEEnabled: true,
+            SSEType: 'KMS',
+            KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^EncryptionKey'), 'Arn'] },
+          },
+        },
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+      });
+    });
+  });
+
+  describe('alarm topic', () => {
+    it('is encrypted, TLS-only, and mails every configured address', () => {
+      defaults.parent.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+      defaults.parent.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+      defaults.parent.resourceCountIs('AWS::SNS::Subscription', 2);
+      defaults.parent.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: 'oncall@example.com',
+      });
+    });
+
+    it('lets CloudWatch alarms use the key that encrypts it', () => {
+      defaults.parent.hasResourceProperties('AWS::KMS::Key', {
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('can be an existing topic, which then receives the subscriptions and the alarms', () => {
+      const imported = synth({
+        alarms: { topicArn: TOPIC_ARN, emails: ['oncall@example.com'] },
+        sources: [{ name: 'prod' }],
+      });
+
+      imported.parent.resourceCountIs('AWS::SNS::Topic', 0);
+      imported.parent.hasResourceProperties('AWS::SNS::Subscription', {
+        TopicArn: TOPIC_ARN,
+        Protocol: 'email',
+      });
+      imported.parent.hasResourceProperties('AWS::CloudFormation::Stack', {
+        Parameters: Match.objectLike({ AlarmTopicArn: TOPIC_ARN }),
+      });
+    });
+  });
+
+  describe('one nested stack per source', () => {
+    it('passes the shared resources to each source as named parameters', () => {
+      const example = synth(exampleConfig());
+
+      example.parent.resourceCountIs('AWS::CloudFormation::Stack', 2);
+      example.parent.hasResourceProperties('AWS::CloudFormation::Stack', {
+        Parameters: {
+          ArchiveKeyArn: Match.anyValue(),
+          ArchiveBucketArn: Match.anyValue(),
+          ArchiveBucketName: Match.anyValue(),
+          StateTableKeyArn: Match.anyValue(),
+          StateTableArn: Match.anyValue(),
+          AlarmTopicArn: { Ref: Match.stringLikeRegexp('^AlarmTopic') },
+        },
+      });
+    });
+  });
+
+  describe('outputs', () => {
+    it('name the bucket, table, topic, key and dashboard', () => {
+      for (const output of [
+        'ArchiveBucketName',
+        'StateTableName',
+        'AlarmTopicArn',
+        'EncryptionKeyArn',
+        'DashboardUrl',
+      ]) {
+        defaults.parent.hasOutput(output, {});
+      }
+    });
+
+    it('give each source its function, log group and token secret in one JSON value', () => {
+      const example = synth(exampleConfig());
+      const outputs = example.parent.findOutputs('*');
+      const value = (id: string) => JSON.stringify(outputs[id]?.Value);
+
+      expect(value('SourceProd')).toContain('\\"function\\":\\"op-events-archive-prod\\"');
+      expect(value('SourceProd')).toContain('\\"tokenSecret\\":\\"');
+      expect(value('SourceProd')).toContain('\\"logGroup\\":\\"');
+      expect(value('SourceSubsidiary')).toContain(
+        'arn:aws:secretsmanager:eu-west-1:123456789012:secret:op-events/subsidiary-AbCdEf',
+      );
+    });
+  });
+
+  describe('dashboard', () => {
+    const example = synth(exampleConfig());
+    const body = JSON.stringify(
+      Object.values(example.parent.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody,
+    );
+
+    it('graphs events archived per stream, lag, API errors by kind and throttles from the collector metrics', () => {
+      expect(body).toContain(
+        "SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName=\\\\\\\"EventsArchived\\\\\\\"', 'Sum', 3600)",
+      );
+      expect(body).toContain('MetricName=\\\\\\"LagSeconds\\\\\\"');
+      expect(body).toContain(
+        '{OnePasswordEventsArchive,Source,Stream,ErrorKind} MetricName=\\\\\\"ApiErrors\\\\\\"',
+      );
+      expect(body).toContain('MetricName=\\\\\\"Throttles\\\\\\"');
+    });
+
+    it('shows item usage by action and sign-in attempts by category from the run summary log line', () => {
+      expect(body).toContain(
+        'filter message = \\\\\\"stream run finished\\\\\\" and stream = \\\\\\"itemusages\\\\\\"',
+      );
+      expect(body).toContain('sum(`countsByAction.secure-copy`) as secure_copy');
+      expect(body).toContain('sum(`countsByCategory.credentials_failed`) as credentials_failed');
+    });
+
+    it('shows each collector’s Lambda errors and duration, and every alarm', () => {
+      expect(body).toContain('\\"AWS/Lambda\\",\\"Errors\\",\\"FunctionName\\",\\"op-events-archive-prod\\"');
+      expect(body).toContain(
+        '\\"AWS/Lambda\\",\\"Duration\\",\\"FunctionName\\",\\"op-events-archive-subsidiary\\"',
+      );
+      expect(body).toContain(':alarm:op-events-archive-prod-auth-failure');
+      expect(body).toContain(':alarm:op-events-archive-subsidiary-collector-errors');
+    });
+  });
+});

@@ -1,0 +1,111 @@
+import { Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import type { DeploymentConfigInput } from '../../lib/config';
+import { exampleConfig, KEY_ARN, SECRET_ARN, synth } from './helpers';
+
+const everythingOn: DeploymentConfigInput = {
+  archive: {
+    prefix: 'org/1password/',
+    expireAfterDays: 3650,
+    coldStorage: { storageClass: 'DEEP_ARCHIVE', afterDays: 365 },
+  },
+  kms: { keyArn: KEY_ARN },
+  alarms: { emails: ['oncall@example.com'] },
+  notifications: { eventBridge: true, sqs: true },
+  collector: { reservedConcurrency: false },
+  sources: [
+    { name: 'prod', eventTypes: ['auditevents'] },
+    { name: 'acme', tokenSecretArn: SECRET_ARN, tokenSecretKmsKeyArn: KEY_ARN, enabled: false },
+  ],
+};
+
+function findings(input: DeploymentConfigInput) {
+  const { app, stack } = synth(input);
+  return new AwsSolutionsChecks(app).validateScope(stack);
+}
+
+function acknowledgements(root: IConstruct): { path: string; id: string; reason: string }[] {
+  return root.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id.replace(/^Annotation::/, ''),
+          reason,
+        })),
+      ),
+  );
+}
+
+describe('cdk-nag AwsSolutionsChecks', () => {
+  it('has no unacknowledged finding on the example deployment', () => {
+    expect(findings(exampleConfig())).toEqual({ success: true, violations: [] });
+  });
+
+  it('has no unacknowledged finding with every option switched on', () => {
+    expect(findings(everythingOn)).toEqual({ success: true, violations: [] });
+  });
+
+  it('acknowledges only these findings, each with its reason', () => {
+    const { stack } = synth({ sources: [{ name: 'prod' }] });
+    const acknowledged = acknowledgements(stack);
+
+    expect(acknowledged.map(({ path, id }) => [path, id])).toEqual([
+      ['op-events-archive/Source-prod/Collector/TokenSecret', 'AwsSolutions-SMG4'],
+      [
+        'op-events-archive/Source-prod/Collector/FunctionRole',
+        'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/source=prod/*]',
+      ],
+    ]);
+    for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(40);
+  });
+
+  it.each<[string, DeploymentConfigInput, [string, string][]]>([
+    [
+      'a created secret',
+      { sources: [{ name: 'prod' }] },
+      [
+        ['AwsSolutions-SMG4', 'op-events-archive/Source-prod/Collector/TokenSecret/Resource'],
+        [
+          'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/source=prod/*]',
+          'op-events-archive/Source-prod/Collector/FunctionRole/DefaultPolicy/Resource',
+        ],
+      ],
+    ],
+    [
+      'every option switched on',
+      everythingOn,
+      [
+        ['AwsSolutions-SMG4', 'op-events-archive/Source-prod/Collector/TokenSecret/Resource'],
+        [
+          'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/org/1password/source=prod/*]',
+          'op-events-archive/Source-prod/Collector/FunctionRole/DefaultPolicy/Resource',
+        ],
+        [
+          'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/org/1password/source=acme/*]',
+          'op-events-archive/Source-acme/Collector/FunctionRole/DefaultPolicy/Resource',
+        ],
+      ],
+    ],
+  ])(
+    'would report exactly the acknowledged findings without the acknowledgements (%s)',
+    (_name, input, expected) => {
+      const acknowledge = jest
+        .spyOn(Validations.prototype, 'acknowledge')
+        .mockImplementation(() => undefined);
+      try {
+        const report = findings(input);
+
+        expect(
+          report.violations.flatMap((violation) =>
+            violation.violatingResources.map((resource) => [violation.ruleName, resource.constructPath]),
+          ),
+        ).toEqual(expected);
+      } finally {
+        acknowledge.mockRestore();
+      }
+    },
+  );
+});

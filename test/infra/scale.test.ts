@@ -1,0 +1,56 @@
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { MAX_SOURCES } from '../../lib/config';
+import { synth } from './helpers';
+
+/** CloudFormation's per-stack limits. */
+const MAX_RESOURCES = 500;
+const MAX_OUTPUTS = 200;
+const MAX_PARAMETERS = 200;
+/** Largest template CloudFormation accepts from S3, where the CDK uploads nested templates. */
+const MAX_TEMPLATE_BYTES = 1_000_000;
+
+function deploymentOf(count: number) {
+  return synth({
+    alarms: { emails: ['oncall@example.com'] },
+    notifications: { sqs: true, eventBridge: true },
+    collector: { accountConcurrencyQuota: 100 + count },
+    sources: Array.from({ length: count }, (_, index) => ({
+      name: `account-${String(index).padStart(3, '0')}`,
+    })),
+  });
+}
+
+function expectWithinLimits(deployment: ReturnType<typeof deploymentOf>) {
+  const parent = deployment.parent.toJSON();
+  expect(Object.keys(parent.Resources).length).toBeLessThan(MAX_RESOURCES);
+  expect(Object.keys(parent.Outputs).length).toBeLessThanOrEqual(MAX_OUTPUTS);
+  expect(Object.keys(parent.Parameters ?? {}).length).toBeLessThanOrEqual(MAX_PARAMETERS);
+  expect(JSON.stringify(parent).length).toBeLessThan(MAX_TEMPLATE_BYTES);
+  for (const { collector } of deployment.stack.sources) {
+    const nested = deployment.source(collector.sourceName).toJSON();
+    expect(Object.keys(nested.Resources).length).toBeLessThan(MAX_RESOURCES);
+    expect(JSON.stringify(nested).length).toBeLessThan(MAX_TEMPLATE_BYTES);
+  }
+}
+
+describe('scale', () => {
+  it('synthesizes 100 sources within CloudFormation’s limits, one nested stack each', () => {
+    const deployment = deploymentOf(100);
+
+    expectWithinLimits(deployment);
+    deployment.parent.resourceCountIs('AWS::CloudFormation::Stack', 100);
+    deployment.parent.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    expect(new AwsSolutionsChecks(deployment.app).validateScope(deployment.stack).violations).toEqual([]);
+  });
+
+  it(`still fits at the ${MAX_SOURCES} sources the config allows`, () => {
+    expectWithinLimits(deploymentOf(MAX_SOURCES));
+  });
+
+  it('keeps the source’s resources in its own stack, so the parent grows by one resource per source', () => {
+    const one = Object.keys(deploymentOf(1).parent.toJSON().Resources).length;
+    const two = Object.keys(deploymentOf(2).parent.toJSON().Resources).length;
+
+    expect(two - one).toBe(1);
+  });
+});

@@ -1,0 +1,444 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { KEY_ARN, resourcesOf, SECRET_ARN, synth } from './helpers';
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+}
+
+function policyStatements(template: Template): Statement[] {
+  const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
+  expect(policies).toHaveLength(1);
+  const [policy] = policies;
+  if (!policy) throw new Error('no IAM policy');
+  return (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+}
+
+/** A CloudFormation string with its references written as `<Ref>` or `<Id.Attr>`, for readable assertions. */
+function flatten(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const node = value as Record<string, unknown>;
+  if (Array.isArray(node['Fn::Join'])) {
+    const [delimiter, parts] = node['Fn::Join'] as [string, unknown[]];
+    return parts.map(flatten).join(delimiter);
+  }
+  if (node.Ref !== undefined) return `<${String(node.Ref)}>`;
+  if (Array.isArray(node['Fn::GetAtt'])) return `<${(node['Fn::GetAtt'] as string[]).join('.')}>`;
+  return JSON.stringify(value);
+}
+
+function alarms(template: Template): Record<string, Record<string, unknown>> {
+  const byName: Record<string, Record<string, unknown>> = {};
+  for (const alarm of Object.values(resourcesOf(template, 'AWS::CloudWatch::Alarm'))) {
+    byName[alarm.Properties.AlarmName as string] = alarm.Properties;
+  }
+  return byName;
+}
+
+const regionalService = (service: string) => ({
+  'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.amazonaws.com']],
+});
+
+describe('source collector (one nested stack per source)', () => {
+  const deployment = synth({
+    archive: { prefix: '1password/' },
+    sources: [
+      { name: 'prod', server: 'eu', eventTypes: ['signinattempts', 'itemusages'], startFrom: 'P7D' },
+      {
+        name: 'acme',
+        tokenSecretArn: SECRET_ARN,
+        tokenSecretKmsKeyArn: KEY_ARN,
+        schedule: 'rate(10 minutes)',
+      },
+      { name: 'paused', enabled: false, dropOffHours: { auditevents: false } },
+      { name: 'quiet', dropOffHours: { auditevents: 72, itemusages: false }, behindThresholdHours: 2 },
+    ],
+  });
+  const prod = deployment.source('prod');
+
+  describe('least privilege', () => {
+    it('grants exactly the actions and resources of its own source, and nothing else', () => {
+      expect(policyStatements(prod)).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^CollectorFunctionLogGroup/), 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+          Resource: { Ref: expect.stringMatching(/^CollectorTokenSecret/) },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: { Ref: 'ArchiveKeyArn' },
+          Condition: { StringEquals: { 'kms:ViaService': regionalService('secretsmanager') } },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['s3:GetObject', 's3:PutObject'],
+          Resource: { 'Fn::Join': ['', [{ Ref: 'ArchiveBucketArn' }, '/1password/source=prod/*']] },
+        },
+        {
+          Effect: 'Allow',
+          Action: 's3:ListBucket',
+          Resource: { Ref: 'ArchiveBucketArn' },
+          Condition: { StringLike: { 's3:prefix': ['1password/source=prod/*'] } },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: { Ref: 'ArchiveKeyArn' },
+          Condition: { StringEquals: { 'kms:ViaService': regionalService('s3') } },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+          Resource: { Ref: 'StateTableArn' },
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['prod#*'] } },
+        },
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          Resource: { Ref: 'StateTableKeyArn' },
+          Condition: { StringEquals: { 'kms:ViaService': regionalService('dynamodb') } },
+        },
+      ]);
+    });
+
+    it('has no wildcard action, and no wildcard resource beyond its own archive prefix', () => {
+      for (const { collector } of deployment.stack.sources) {
+        const template = deployment.source(collector.sourceName);
+        for (const statement of policyStatements(template)) {
+          for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
+          const resource = flatten(statement.Resource);
+          if (resource.includes('*'))
+            expect(resource).toBe(`<ArchiveBucketArn>/1password/source=${collector.sourceName}/*`);
+        }
+      }
+    });
+
+    it('carries no managed policy', () => {
+      prod.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [Match.objectLike({ Principal: { Service: 'lambda.amazonaws.com' } })],
+        },
+        ManagedPolicyArns: Match.absent(),
+      });
+    });
+
+    it('reads an existing secret by its ARN and decrypts it only through Secrets Manager', () => {
+      const acme = deployment.source('acme');
+
+      acme.resourceCountIs('AWS::SecretsManager::Secret', 0);
+      expect(policyStatements(acme)).toEqual(
+        expect.arrayContaining([
+          {
+            Effect: 'Allow',
+            Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+            Resource: SECRET_ARN,
+          },
+          {
+            Effect: 'Allow',
+            Action: 'kms:Decrypt',
+            Resource: KEY_ARN,
+            Condition: { StringEquals: { 'kms:ViaService': regionalService('secretsmanager') } },
+          },
+        ]),
+      );
+    });
+  });
+
+  describe('token secret', () => {
+    it('is created empty, encrypted with the deployment key, for the operator to fill', () => {
+      prod.hasResourceProperties('AWS::SecretsManager::Secret', {
+        SecretString: '{"token":""}',
+        KmsKeyId: { Ref: 'ArchiveKeyArn' },
+        GenerateSecretString: Match.absent(),
+      });
+    });
+  });
+
+  describe('function', () => {
+    it('runs the house runtime: Node.js 24 on ARM64, 512 MB, 5 minutes, JSON logs', () => {
+      prod.hasResourceProperties('AWS::Lambda::Function', {
+        FunctionName: 'op-events-archive-prod',
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        MemorySize: 512,
+        Timeout: 300,
+        Handler: 'index.handler',
+        LoggingConfig: {
+          LogFormat: 'JSON',
+          LogGroup: { Ref: Match.stringLikeRegexp('^CollectorFunctionLogGroup') },
+        },
+      });
+    });
+
+    it('gets exactly the environment of the runtime contract', () => {
+      const [fn] = Object.values(resourcesOf(prod, 'AWS::Lambda::Function'));
+      if (!fn) throw new Error('no function');
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+
+      expect(Object.keys(variables).sort()).toEqual(
+        [
+          'ARCHIVE_BUCKET',
+          'ARCHIVE_PREFIX',
+          'EVENTS_API_URL',
+          'EVENT_TYPES',
+          'NODE_OPTIONS',
+          'POWERTOOLS_METRICS_NAMESPACE',
+          'POWERTOOLS_SERVICE_NAME',
+          'SOURCE_NAME',
+          'START_FROM',
+          'STATE_TABLE',
+          'TOKEN_SECRET_ID',
+        ].sort(),
+      );
+      expect(variables).toMatchObject({
+        SOURCE_NAME: 'prod',
+        TOKEN_SECRET_ID: { Ref: expect.stringMatching(/^CollectorTokenSecret/) },
+        EVENTS_API_URL: 'https://events.1password.eu',
+        EVENT_TYPES: 'signinattempts,itemusages',
+        ARCHIVE_BUCKET: { Ref: 'ArchiveBucketName' },
+        ARCHIVE_PREFIX: '1password/',
+        START_FROM: 'P7D',
+        POWERTOOLS_SERVICE_NAME: 'op-events-collector',
+        POWERTOOLS_METRICS_NAMESPACE: 'OnePasswordEventsArchive',
+        NODE_OPTIONS: '--enable-source-maps',
+      });
+      // The table name, cut out of the table ARN parameter.
+      expect(JSON.stringify(variables.STATE_TABLE)).toContain('{"Ref":"StateTableArn"}');
+    });
+
+    it('leaves the server, event types and start to the collector when the config does', () => {
+      const acme = deployment.source('acme');
+
+      acme.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectLike({
+            TOKEN_SECRET_ID: SECRET_ARN,
+            EVENTS_API_URL: Match.absent(),
+            EVENT_TYPES: Match.absent(),
+            START_FROM: Match.absent(),
+            ALLOW_CUSTOM_EVENTS_API_URL: Match.absent(),
+          }),
+        },
+      });
+    });
+
+    it('reserves one concurrent execution by default, and none when the config switches it off', () => {
+      const unreserved = synth({ collector: { reservedConcurrency: false }, sources: [{ name: 'prod' }] });
+
+      prod.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1 });
+      unreserved
+        .source('prod')
+        .hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: Match.absent() });
+    });
+
+    it('keeps its logs for the configured retention, also after the source is removed', () => {
+      prod.hasResource('AWS::Logs::LogGroup', {
+        Properties: { RetentionInDays: 365 },
+        DeletionPolicy: 'Retain',
+      });
+    });
+
+    it('is not retried by Lambda: the next tick is the retry', () => {
+      prod.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        MaximumRetryAttempts: 0,
+        MaximumEventAgeInSeconds: 60,
+      });
+    });
+  });
+
+  describe('schedule', () => {
+    it('runs every minute by default, without retries', () => {
+      prod.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        Targets: [
+          Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } }),
+        ],
+      });
+      prod.hasResourceProperties('AWS::Lambda::Permission', {
+        Principal: 'events.amazonaws.com',
+        Action: 'lambda:InvokeFunction',
+      });
+    });
+
+    it('follows the configured rate', () => {
+      deployment.source('acme').hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: 'rate(10 minutes)',
+        State: 'ENABLED',
+      });
+    });
+
+    it('is disabled for a paused source, which keeps its function and secret', () => {
+      const paused = deployment.source('paused');
+
+      paused.hasResourceProperties('AWS::Events::Rule', { State: 'DISABLED' });
+      paused.resourceCountIs('AWS::Lambda::Function', 1);
+      paused.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    });
+  });
+
+  describe('alarms', () => {
+    it('come as one set per stream plus one per source, named from one prefix', () => {
+      expect(Object.keys(alarms(prod)).sort()).toEqual(
+        [
+          'op-events-archive-prod-signinattempts-drop-off',
+          'op-events-archive-prod-itemusages-drop-off',
+          'op-events-archive-prod-signinattempts-falling-behind',
+          'op-events-archive-prod-itemusages-falling-behind',
+          'op-events-archive-prod-collector-errors',
+          'op-events-archive-prod-no-successful-run',
+          'op-events-archive-prod-auth-failure',
+        ].sort(),
+      );
+      expect(Object.keys(alarms(deployment.source('acme')))).toHaveLength(3 * 2 + 3);
+    });
+
+    it('all notify the alarm topic, on alarm and on recovery', () => {
+      for (const { collector } of deployment.stack.sources) {
+        for (const alarm of Object.values(alarms(deployment.source(collector.sourceName)))) {
+          expect(alarm.AlarmActions).toEqual([{ Ref: 'AlarmTopicArn' }]);
+          expect(alarm.OKActions).toEqual([{ Ref: 'AlarmTopicArn' }]);
+        }
+      }
+    });
+
+    it('drop-off: no events archived in 24 hourly periods, missing data breaching', () => {
+      expect(alarms(prod)['op-events-archive-prod-itemusages-drop-off']).toMatchObject({
+        Namespace: 'OnePasswordEventsArchive',
+        MetricName: 'EventsArchived',
+        Dimensions: [
+          { Name: 'Source', Value: 'prod' },
+          { Name: 'Stream', Value: 'itemusages' },
+        ],
+        Statistic: 'Sum',
+        Period: 3600,
+        EvaluationPeriods: 24,
+        DatapointsToAlarm: 24,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      });
+    });
+
+    it('drop-off: follows each stream’s window, and is left out where the config says false', () => {
+      const quiet = alarms(deployment.source('quiet'));
+
+      expect(quiet['op-events-archive-quiet-auditevents-drop-off']).toMatchObject({
+        Period: 3600,
+        EvaluationPeriods: 72,
+      });
+      expect(quiet['op-events-archive-quiet-signinattempts-drop-off']).toMatchObject({
+        EvaluationPeriods: 24,
+      });
+      expect(quiet['op-events-archive-quiet-itemusages-drop-off']).toBeUndefined();
+    });
+
+    it('falling behind: the newest archived event older than the threshold for 3 periods, missing data fine', () => {
+      expect(alarms(prod)['op-events-archive-prod-signinattempts-falling-behind']).toMatchObject({
+        MetricName: 'BehindSeconds',
+        Statistic: 'Minimum',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 3,
+        Threshold: 6 * 3600,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+      expect(
+        alarms(deployment.source('quiet'))['op-events-archive-quiet-auditevents-falling-behind'],
+      ).toMatchObject({
+        Threshold: 2 * 3600,
+      });
+    });
+
+    it('collector errors: Lambda errors in 3 periods in a row', () => {
+      expect(alarms(prod)['op-events-archive-prod-collector-errors']).toMatchObject({
+        Namespace: 'AWS/Lambda',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: { Ref: expect.stringMatching(/^CollectorFunction/) } }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 3,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('no successful run: no complete run in 3 periods, missing data breaching', () => {
+      expect(alarms(prod)['op-events-archive-prod-no-successful-run']).toMatchObject({
+        MetricName: 'SuccessfulRuns',
+        Dimensions: [{ Name: 'Source', Value: 'prod' }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 3,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      });
+    });
+
+    it('widens the run alarms’ period to a slower schedule', () => {
+      const acme = alarms(deployment.source('acme'));
+
+      expect(acme['op-events-archive-acme-no-successful-run']).toMatchObject({
+        Period: 600,
+        EvaluationPeriods: 3,
+      });
+      expect(acme['op-events-archive-acme-collector-errors']).toMatchObject({ Period: 600 });
+    });
+
+    it('auth failure: any 401/403 in 5 minutes, missing data fine', () => {
+      expect(alarms(prod)['op-events-archive-prod-auth-failure']).toMatchObject({
+        MetricName: 'AuthFailures',
+        Dimensions: [{ Name: 'Source', Value: 'prod' }],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('stay quiet for a paused source: no drop-off or no-successful-run alarms', () => {
+      expect(Object.keys(alarms(deployment.source('paused'))).sort()).toEqual(
+        [
+          'op-events-archive-paused-signinattempts-falling-behind',
+          'op-events-archive-paused-itemusages-falling-behind',
+          'op-events-archive-paused-auditevents-falling-behind',
+          'op-events-archive-paused-collector-errors',
+          'op-events-archive-paused-auth-failure',
+        ].sort(),
+      );
+    });
+
+    it('say what happened and what to do first', () => {
+      const descriptions = Object.fromEntries(
+        Object.entries(alarms(prod)).map(([name, alarm]) => [name, flatten(alarm.AlarmDescription)]),
+      );
+
+      expect(descriptions['op-events-archive-prod-auth-failure']).toMatch(
+        /rejected the token of source prod \(401\/403\).*aws secretsmanager put-secret-value --secret-id <CollectorTokenSecret\w+> --secret-string file:\/\/token\.txt.*README: Operate > Auth failure/,
+      );
+      expect(descriptions['op-events-archive-prod-itemusages-drop-off']).toMatch(
+        /No itemusages events of 1Password source prod were archived in the last 24 h.*First: check.*dropOffHours\.itemusages/,
+      );
+      expect(descriptions['op-events-archive-prod-collector-errors']).toMatch(
+        /aws logs tail <CollectorFunctionLogGroup\w+>/,
+      );
+      for (const description of Object.values(descriptions)) {
+        expect(description).toMatch(/README: Operate > /);
+        expect(description.length).toBeLessThan(1024);
+      }
+    });
+  });
+});
