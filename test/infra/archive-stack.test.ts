@@ -404,36 +404,61 @@ describe('archive stack (shared resources)', () => {
 
   describe('dashboard', () => {
     const example = synth(exampleConfig());
-    const body = JSON.stringify(
-      Object.values(example.parent.findResources('AWS::CloudWatch::Dashboard'))[0]?.Properties.DashboardBody,
-    );
+    const dashboardBody = Object.values(example.parent.findResources('AWS::CloudWatch::Dashboard'))[0]
+      ?.Properties.DashboardBody as { 'Fn::Sub': [string, Record<string, unknown>] };
+    const [template, variables] = dashboardBody['Fn::Sub'];
+    const body = JSON.parse(template) as { widgets: { type: string; properties: Record<string, unknown> }[] };
+    const text = JSON.stringify(body);
+
+    it('is one valid JSON body with the region and log groups filled in by CloudFormation', () => {
+      expect(body.widgets.length).toBeGreaterThan(5);
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders in the dashboard body
+      expect(text).toContain('"region":"${AWS::Region}"');
+      expect(Object.keys(variables)).toEqual(['LogGroup0', 'LogGroup1']);
+    });
 
     it('graphs events archived per stream, lag, API errors by kind and throttles from the collector metrics', () => {
-      expect(body).toContain(
-        "SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName=\\\\\\\"EventsArchived\\\\\\\"', 'Sum', 3600)",
+      const expressions = body.widgets.flatMap((widget) =>
+        ((widget.properties.metrics as unknown[][] | undefined) ?? [])
+          .flat()
+          .map((m) => (m as { expression?: string }).expression),
       );
-      expect(body).toContain('MetricName=\\\\\\"LagSeconds\\\\\\"');
-      expect(body).toContain(
-        '{OnePasswordEventsArchive,Source,Stream,ErrorKind} MetricName=\\\\\\"ApiErrors\\\\\\"',
+
+      expect(expressions).toEqual(
+        expect.arrayContaining([
+          `SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName="EventsArchived"', 'Sum', 3600)`,
+          `SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName="LagSeconds"', 'Maximum', 300)`,
+          `SEARCH('{OnePasswordEventsArchive,Source,Stream,ErrorKind} MetricName="ApiErrors"', 'Sum', 300)`,
+          `SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName="Throttles"', 'Sum', 300)`,
+        ]),
       );
-      expect(body).toContain('MetricName=\\\\\\"Throttles\\\\\\"');
     });
 
     it('shows item usage by action and sign-in attempts by category from the run summary log line', () => {
-      expect(body).toContain(
-        'filter message = \\\\\\"stream run finished\\\\\\" and stream = \\\\\\"itemusages\\\\\\"',
-      );
-      expect(body).toContain('sum(`countsByAction.secure-copy`) as secure_copy');
-      expect(body).toContain('sum(`countsByCategory.credentials_failed`) as credentials_failed');
+      const queries = body.widgets
+        .filter((widget) => widget.type === 'log')
+        .map((widget) => widget.properties.query as string);
+
+      expect(queries).toHaveLength(2);
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders in the dashboard body
+      expect(queries[0]).toContain("SOURCE '${LogGroup0}' | SOURCE '${LogGroup1}'");
+      expect(queries[0]).toContain('filter message = "stream run finished" and stream = "itemusages"');
+      expect(queries[0]).toContain('sum(`countsByAction.secure-copy`) as secure_copy');
+      expect(queries[1]).toContain('sum(`countsByCategory.credentials_failed`) as credentials_failed');
     });
 
     it('shows each collector’s Lambda errors and duration, and every alarm', () => {
-      expect(body).toContain('\\"AWS/Lambda\\",\\"Errors\\",\\"FunctionName\\",\\"op-events-archive-prod\\"');
-      expect(body).toContain(
-        '\\"AWS/Lambda\\",\\"Duration\\",\\"FunctionName\\",\\"op-events-archive-subsidiary\\"',
+      expect(text).toContain('["AWS/Lambda","Errors","FunctionName","op-events-archive-prod"');
+      expect(text).toContain('["AWS/Lambda","Duration","FunctionName","op-events-archive-subsidiary"');
+      const alarms = body.widgets
+        .filter((widget) => widget.type === 'alarm')
+        .flatMap((widget) => widget.properties.alarms as string[]);
+      // prod: 3 streams × 2 + 3; subsidiary, paused with 2 streams: 2 falling-behind + 2.
+      expect(alarms).toHaveLength(9 + 4);
+      expect(alarms).toContain(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders in the dashboard body
+        'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:op-events-archive-prod-auth-failure',
       );
-      expect(body).toContain(':alarm:op-events-archive-prod-auth-failure');
-      expect(body).toContain(':alarm:op-events-archive-subsidiary-collector-errors');
     });
   });
 });

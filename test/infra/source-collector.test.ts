@@ -257,6 +257,7 @@ describe('source collector (one nested stack per source)', () => {
   describe('schedule', () => {
     it('runs every minute by default, without retries', () => {
       prod.hasResourceProperties('AWS::Events::Rule', {
+        Name: 'op-events-archive-prod',
         ScheduleExpression: 'rate(1 minute)',
         State: 'ENABLED',
         Targets: [

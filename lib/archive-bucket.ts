@@ -1,0 +1,319 @@
+import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from './nag';
+
+/** Where a later storage class takes over the archive's objects. */
+export interface ColdStorageRule {
+  /** The colder storage class. */
+  readonly storageClass: s3.StorageClass;
+  /** Age of an object when it moves. */
+  readonly after: Duration;
+}
+
+/** The archive as the collectors see it: a bucket, a key prefix and scoped grants. */
+export interface IArchiveBucket {
+  /** The bucket holding the archive objects. */
+  readonly bucket: s3.IBucket;
+  /** The key that encrypts the objects. */
+  readonly encryptionKey: kms.IKey;
+  /** Key prefix in front of every archive key, `''` or ending in `/`. */
+  readonly prefix: string;
+
+  /** The key prefix of one source's objects: `{prefix}source={name}/`. */
+  sourcePrefix(sourceName: string): string;
+
+  /**
+   * Lets `grantee` write and read the objects of one source and nothing else:
+   *
+   * - `s3:PutObject`, `s3:GetObject` on `{prefix}source={name}/*` (HeadObject is
+   *   authorised by `s3:GetObject`);
+   * - `s3:ListBucket` on the bucket, only for list prefixes under that path, so asking
+   *   whether an object exists answers 404 rather than 403;
+   * - `kms:GenerateDataKey`, `kms:Decrypt` on the archive key, only through S3.
+   */
+  grantSourceReadWrite(grantee: iam.IGrantable, sourceName: string): void;
+}
+
+/** Attributes of an archive defined elsewhere, for {@link ArchiveBucket.fromArchiveAttributes}. */
+export interface ArchiveBucketAttributes {
+  /** ARN of the bucket. */
+  readonly bucketArn: string;
+  /** Name of the bucket. */
+  readonly bucketName: string;
+  /** The key that encrypts the objects. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * Key prefix in front of every archive key.
+   * @default ''
+   */
+  readonly prefix?: string;
+}
+
+/** Properties of an {@link ArchiveBucket}. */
+export interface ArchiveBucketProps {
+  /** KMS key for SSE-KMS; a bucket key keeps the KMS request count (and cost) low. */
+  readonly encryptionKey: kms.IKey;
+
+  /**
+   * Object Lock mode of the default retention. COMPLIANCE cannot be shortened or lifted by
+   * anyone, the root user included, until each object's retention ends.
+   * @default 'GOVERNANCE'
+   */
+  readonly objectLockMode?: 'GOVERNANCE' | 'COMPLIANCE';
+
+  /**
+   * Default retention of every object written.
+   * @default Duration.days(365)
+   */
+  readonly retention?: Duration;
+
+  /**
+   * Key prefix in front of every archive key, `''` or ending in `/`.
+   * @default ''
+   */
+  readonly prefix?: string;
+
+  /**
+   * Move objects to a colder storage class after a while. Objects under 128 KB stay where
+   * they are: moving them costs more in transition requests than it saves.
+   * @default - objects stay in S3 Standard
+   */
+  readonly coldStorage?: ColdStorageRule;
+
+  /**
+   * Delete objects this long after they were written (never before their retention ends).
+   * @default - objects are kept forever
+   */
+  readonly expireAfter?: Duration;
+
+  /**
+   * How long server access logs are kept.
+   * @default Duration.days(365)
+   */
+  readonly accessLogRetention?: Duration;
+
+  /**
+   * Send "Object Created" events to the account's default EventBridge bus.
+   * @default false
+   */
+  readonly eventBridgeNotifications?: boolean;
+
+  /**
+   * Send S3 event notifications for new archive objects to an SQS queue, the input that
+   * Splunk's SQS-based S3 input and Elastic's aws-s3 input read.
+   * @default false
+   */
+  readonly sqsNotifications?: boolean;
+}
+
+/**
+ * The archive: an S3 bucket with Object Lock and a default retention, so no object can be
+ * overwritten or deleted before its retention ends; SSE-KMS with a bucket key; all public
+ * access blocked; a bucket policy that refuses requests without TLS; server access logs
+ * to a bucket of their own; optional lifecycle to colder storage; and optional new-object
+ * notifications for SIEM pipelines. Both buckets are kept when the stack is deleted.
+ */
+export class ArchiveBucket extends Construct implements IArchiveBucket {
+  /** An archive defined in another stack, seen through its attributes. */
+  static fromArchiveAttributes(
+    scope: Construct,
+    id: string,
+    attributes: ArchiveBucketAttributes,
+  ): IArchiveBucket {
+    return new ImportedArchiveBucket(scope, id, attributes);
+  }
+
+  public readonly bucket: s3.Bucket;
+  public readonly encryptionKey: kms.IKey;
+  public readonly prefix: string;
+  /** The bucket that receives the archive bucket's server access logs. */
+  public readonly accessLogBucket: s3.Bucket;
+  /** Queue of S3 event notifications for new objects, when enabled. */
+  public readonly notificationQueue?: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: ArchiveBucketProps) {
+    super(scope, id);
+    this.encryptionKey = props.encryptionKey;
+    this.prefix = props.prefix ?? '';
+
+    this.accessLogBucket = new s3.Bucket(this, 'AccessLogs', {
+      // Access log delivery cannot write to SSE-KMS buckets.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      lifecycleRules: [
+        {
+          expiration: props.accessLogRetention ?? Duration.days(365),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    const retention = props.retention ?? Duration.days(365);
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      objectLockEnabled: true,
+      objectLockDefaultRetention:
+        props.objectLockMode === 'COMPLIANCE'
+          ? s3.ObjectLockRetention.compliance(retention)
+          : s3.ObjectLockRetention.governance(retention),
+      versioned: true,
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: props.encryptionKey,
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: 'archive/',
+      transitionDefaultMinimumObjectSize: s3.TransitionDefaultMinimumObjectSize.ALL_STORAGE_CLASSES_128_K,
+      lifecycleRules: [
+        {
+          id: 'archive-lifecycle',
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+          ...(props.coldStorage
+            ? {
+                transitions: [
+                  { storageClass: props.coldStorage.storageClass, transitionAfter: props.coldStorage.after },
+                ],
+              }
+            : {}),
+          // Archive objects are never overwritten, so an expired object's only older
+          // version is the one the delete marker hides: remove it a day later.
+          ...(props.expireAfter
+            ? { expiration: props.expireAfter, noncurrentVersionExpiration: Duration.days(1) }
+            : {}),
+        },
+      ],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    if (props.sqsNotifications) {
+      this.notificationQueue = this.addNotificationQueue();
+    }
+    if (!props.eventBridgeNotifications && !this.notificationQueue) return;
+    const cfnBucket = this.bucket.node.defaultChild as s3.CfnBucket;
+    // Written on the L1 resource: the L2 notification API adds a custom-resource Lambda
+    // whose role may change the notifications of every bucket in the account.
+    cfnBucket.notificationConfiguration = {
+      ...(props.eventBridgeNotifications ? { eventBridgeConfiguration: { eventBridgeEnabled: true } } : {}),
+      ...(this.notificationQueue
+        ? {
+            queueConfigurations: [
+              {
+                event: 's3:ObjectCreated:*',
+                queue: this.notificationQueue.queueArn,
+                filter: {
+                  s3Key: {
+                    rules: [
+                      { name: 'prefix', value: `${this.prefix}source=` },
+                      { name: 'suffix', value: '.ndjson.gz' },
+                    ],
+                  },
+                },
+              },
+            ],
+          }
+        : {}),
+    };
+  }
+
+  public sourcePrefix(sourceName: string): string {
+    return sourcePrefix(this.prefix, sourceName);
+  }
+
+  public grantSourceReadWrite(grantee: iam.IGrantable, sourceName: string): void {
+    grantSourceReadWrite(this, grantee, sourceName);
+  }
+
+  private addNotificationQueue(): sqs.Queue {
+    const deadLetterQueue = new sqs.Queue(this, 'NotificationDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    const queue = new sqs.Queue(this, 'NotificationQueue', {
+      // SSE-SQS rather than a KMS key: S3 can publish to it without a key policy grant.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      // Splunk and Elastic hold a message while they download and index the object.
+      visibilityTimeout: Duration.minutes(5),
+      deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: 5 },
+    });
+    const { policyDependable } = queue.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowArchiveNotifications',
+        principals: [new iam.ServicePrincipal('s3.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [queue.queueArn],
+        // Scoped to this account's buckets rather than to the archive bucket's ARN: the
+        // bucket's notification configuration refers to the queue, and S3 checks this
+        // policy when the bucket is created, so naming the bucket here would be a cycle.
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+          ArnLike: { 'aws:SourceArn': `arn:${Aws.PARTITION}:s3:::*` },
+        },
+      }),
+    );
+    if (policyDependable) this.bucket.node.addDependency(policyDependable);
+    return queue;
+  }
+}
+
+class ImportedArchiveBucket extends Construct implements IArchiveBucket {
+  public readonly bucket: s3.IBucket;
+  public readonly encryptionKey: kms.IKey;
+  public readonly prefix: string;
+
+  constructor(scope: Construct, id: string, attributes: ArchiveBucketAttributes) {
+    super(scope, id);
+    this.encryptionKey = attributes.encryptionKey;
+    this.prefix = attributes.prefix ?? '';
+    this.bucket = s3.Bucket.fromBucketAttributes(this, 'Bucket', {
+      bucketArn: attributes.bucketArn,
+      bucketName: attributes.bucketName,
+      encryptionKey: attributes.encryptionKey,
+    });
+  }
+
+  public sourcePrefix(sourceName: string): string {
+    return sourcePrefix(this.prefix, sourceName);
+  }
+
+  public grantSourceReadWrite(grantee: iam.IGrantable, sourceName: string): void {
+    grantSourceReadWrite(this, grantee, sourceName);
+  }
+}
+
+function sourcePrefix(prefix: string, sourceName: string): string {
+  return `${prefix}source=${sourceName}/`;
+}
+
+function grantSourceReadWrite(archive: IArchiveBucket, grantee: iam.IGrantable, sourceName: string): void {
+  const objects = archive.bucket.arnForObjects(`${archive.sourcePrefix(sourceName)}*`);
+  iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject', 's3:GetObject'], resourceArns: [objects] });
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['s3:ListBucket'],
+    resourceArns: [archive.bucket.bucketArn],
+    conditions: { StringLike: { 's3:prefix': [`${archive.sourcePrefix(sourceName)}*`] } },
+  });
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+    resourceArns: [archive.encryptionKey.keyArn],
+    conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
+  });
+  acknowledgeWildcardResource(
+    grantee,
+    objects,
+    `The wildcard covers only the objects under the key prefix of source ${sourceName}; a collector creates a new key for every batch.`,
+  );
+}

@@ -1,0 +1,199 @@
+import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type { Construct } from 'constructs';
+import { ArchiveBucket } from './archive-bucket';
+import { ArchiveDashboard } from './archive-dashboard';
+import { type DeploymentConfig, sourceId } from './config';
+import { collectorFunctionName, SourceStack } from './source-stack';
+import { StateTable } from './state-table';
+
+/** Properties of an {@link ArchiveStack}. */
+export interface ArchiveStackProps extends StackProps {
+  /** The validated deployment config. */
+  readonly config: DeploymentConfig;
+}
+
+/**
+ * One deployment: the stateful core (KMS key, archive bucket, state table, alarm topic,
+ * notification queue), one nested stack per source, and the dashboard.
+ *
+ * Everything that holds data (key, buckets, table) is kept when the stack or a source is
+ * removed; removing a source deletes only its function, schedule, alarms and created
+ * secret.
+ */
+export class ArchiveStack extends Stack {
+  public readonly encryptionKey: kms.IKey;
+  public readonly archive: ArchiveBucket;
+  public readonly state: StateTable;
+  public readonly alarmTopic: sns.ITopic;
+  public readonly sources: readonly SourceStack[];
+  public readonly dashboard: ArchiveDashboard;
+
+  constructor(scope: Construct, id: string, props: ArchiveStackProps) {
+    super(scope, id, {
+      description: `1Password Events API archive "${props.config.name}": scheduled collectors, Object-Locked S3 archive, alarms`,
+      ...props,
+    });
+    const { config } = props;
+    Tags.of(this).add('project', 'onepassword-events-archive');
+    Tags.of(this).add('deployment', config.name);
+
+    this.encryptionKey = config.kms.keyArn
+      ? kms.Key.fromKeyArn(this, 'EncryptionKey', config.kms.keyArn)
+      : new kms.Key(this, 'EncryptionKey', {
+          description: `Encrypts the 1Password Events archive "${config.name}": objects, state, tokens, alarms`,
+          alias: `alias/${config.name}`,
+          enableKeyRotation: true,
+          // Deleting the key would make every archived object unreadable.
+          removalPolicy: RemovalPolicy.RETAIN,
+        });
+
+    const { archive: archiveConfig } = config;
+    this.archive = new ArchiveBucket(this, 'Archive', {
+      encryptionKey: this.encryptionKey,
+      objectLockMode: archiveConfig.objectLock.mode,
+      retention: Duration.days(archiveConfig.objectLock.retentionDays),
+      prefix: archiveConfig.prefix,
+      ...(archiveConfig.coldStorage !== false
+        ? {
+            coldStorage: {
+              storageClass: new s3.StorageClass(archiveConfig.coldStorage.storageClass),
+              after: Duration.days(archiveConfig.coldStorage.afterDays),
+            },
+          }
+        : {}),
+      ...(archiveConfig.expireAfterDays ? { expireAfter: Duration.days(archiveConfig.expireAfterDays) } : {}),
+      accessLogRetention: Duration.days(archiveConfig.accessLogRetentionDays),
+      eventBridgeNotifications: config.notifications.eventBridge,
+      sqsNotifications: config.notifications.sqs,
+    });
+
+    this.state = new StateTable(this, 'State', { encryptionKey: this.encryptionKey });
+
+    this.alarmTopic = this.createAlarmTopic(config);
+
+    this.sources = config.sources.map(
+      (source) =>
+        new SourceStack(this, `Source-${source.name}`, {
+          source,
+          deploymentName: config.name,
+          archive: this.archive,
+          state: this.state,
+          alarmTopic: this.alarmTopic,
+          reserveConcurrency: config.collector.reservedConcurrency,
+          memorySize: config.collector.memoryMb,
+          timeout: Duration.seconds(config.collector.timeoutSeconds),
+          logRetention: config.collector.logRetentionDays as logs.RetentionDays,
+        }),
+    );
+
+    this.dashboard = new ArchiveDashboard(this, 'Dashboard', {
+      dashboardName: config.name,
+      collectorTimeout: Duration.seconds(config.collector.timeoutSeconds),
+      sources: this.sources.map(({ collector }) => ({
+        name: collector.sourceName,
+        functionName: collectorFunctionName(config.name, collector.sourceName),
+        logGroupName: collector.function.logGroup.logGroupName,
+        alarmNames: collector.alarmNames,
+      })),
+    });
+
+    this.addOutputs(config);
+  }
+
+  private createAlarmTopic(config: DeploymentConfig): sns.ITopic {
+    let topic: sns.ITopic;
+    if (config.alarms.topicArn) {
+      topic = sns.Topic.fromTopicArn(this, 'AlarmTopic', config.alarms.topicArn);
+    } else {
+      topic = new sns.Topic(this, 'AlarmTopic', {
+        displayName: `1Password Events archive ${config.name}`,
+        masterKey: this.alarmTopicKey(),
+        enforceSSL: true,
+      });
+    }
+    for (const email of config.alarms.emails) {
+      topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+    return topic;
+  }
+
+  /**
+   * CloudWatch can publish to an encrypted topic only if the key policy lets it use the
+   * key. The stack can write that policy only on a key it owns: the deployment key when
+   * it creates one, otherwise a small key of the topic's own.
+   */
+  private alarmTopicKey(): kms.IKey {
+    const key =
+      this.encryptionKey instanceof kms.Key
+        ? this.encryptionKey
+        : new kms.Key(this, 'AlarmTopicKey', {
+            description: 'Encrypts the alarm notifications of the 1Password Events archive',
+            enableKeyRotation: true,
+            removalPolicy: RemovalPolicy.DESTROY,
+          });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchAlarmsToPublish',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },
+      }),
+    );
+    return key;
+  }
+
+  private addOutputs(config: DeploymentConfig): void {
+    new CfnOutput(this, 'ArchiveBucketName', {
+      description: 'S3 bucket holding the archive (Object Lock)',
+      value: this.archive.bucket.bucketName,
+    });
+    new CfnOutput(this, 'StateTableName', {
+      description: 'DynamoDB table holding cursors and leases',
+      value: this.state.table.tableName,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'SNS topic every alarm is sent to',
+      value: this.alarmTopic.topicArn,
+    });
+    new CfnOutput(this, 'EncryptionKeyArn', {
+      description: 'KMS key of the archive, state and created token secrets',
+      value: this.encryptionKey.keyArn,
+    });
+    new CfnOutput(this, 'DashboardUrl', {
+      description: 'CloudWatch dashboard of the deployment',
+      value: `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${config.name}`,
+    });
+    if (this.archive.notificationQueue) {
+      new CfnOutput(this, 'NotificationQueueUrl', {
+        description:
+          'SQS queue of S3 event notifications for new archive objects (Splunk / Elastic S3 input)',
+        value: this.archive.notificationQueue.queueUrl,
+      });
+      new CfnOutput(this, 'NotificationQueueArn', {
+        description: 'ARN of the notification queue',
+        value: this.archive.notificationQueue.queueArn,
+      });
+    }
+    // One output per source (JSON) rather than one per attribute: CloudFormation allows
+    // 200 outputs per stack, and a deployment may hold 150 sources.
+    for (const { collector } of this.sources) {
+      new CfnOutput(this, `Source${sourceId(collector.sourceName)}`, {
+        description: `Source ${collector.sourceName}: collector function, its log group, and the secret to put the token in`,
+        value: Fn.join('', [
+          `{"source":"${collector.sourceName}","function":"${collectorFunctionName(config.name, collector.sourceName)}","logGroup":"`,
+          collector.function.logGroup.logGroupName,
+          '","tokenSecret":"',
+          collector.tokenSecret.secretArn,
+          '"}',
+        ]),
+      });
+    }
+  }
+}
