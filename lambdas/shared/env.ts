@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from './errors';
 import { EVENT_TYPES, type EventType } from './event-types';
 import { parseIsoDuration, parseRfc3339 } from './time';

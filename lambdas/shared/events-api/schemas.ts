@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { EventType } from '../event-types';
 import { parseRfc3339 } from '../time';
 
