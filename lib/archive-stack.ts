@@ -8,6 +8,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { ArchiveBucket } from './archive-bucket';
 import { ArchiveDashboard } from './archive-dashboard';
+import { ArchiveSearch } from './archive-search';
 import { type DeploymentConfig, sourceId } from './config';
 import { collectorFunctionName, SourceStack } from './source-stack';
 import { StateTable } from './state-table';
@@ -33,6 +34,7 @@ export class ArchiveStack extends Stack {
   public readonly alarmTopic: sns.ITopic;
   public readonly sources: readonly SourceStack[];
   public readonly dashboard: ArchiveDashboard;
+  public readonly search: ArchiveSearch;
 
   constructor(scope: Construct, id: string, props: ArchiveStackProps) {
     super(scope, id, {
@@ -103,6 +105,17 @@ export class ArchiveStack extends Stack {
       })),
     });
 
+    // Sources are known at synth, so Athena's partition projection needs no crawler.
+    this.search = new ArchiveSearch(this, 'Search', {
+      archive: this.archive,
+      sourceNames: config.sources.map((source) => source.name),
+      databaseName: config.name.replace(/-/g, '_'),
+      accessLogBucket: this.archive.accessLogBucket,
+      ...(config.archive.expireAfterDays
+        ? { partitionStart: `NOW-${config.archive.expireAfterDays}DAYS` }
+        : {}),
+    });
+
     this.addOutputs(config);
   }
 
@@ -169,6 +182,14 @@ export class ArchiveStack extends Stack {
     new CfnOutput(this, 'DashboardUrl', {
       description: 'CloudWatch dashboard of the deployment',
       value: `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${config.name}`,
+    });
+    new CfnOutput(this, 'AthenaWorkGroup', {
+      description: 'Athena workgroup for searching the archive (saved queries included)',
+      value: this.search.workGroupName,
+    });
+    new CfnOutput(this, 'AnalystPolicyArn', {
+      description: 'Managed policy to attach to the people or roles who may search the archive',
+      value: this.search.analystPolicy.managedPolicyArn,
     });
     if (this.archive.notificationQueue) {
       new CfnOutput(this, 'NotificationQueueUrl', {

@@ -21,6 +21,8 @@ import { MetadataKey, streamPrefix } from '../../lambdas/shared/archive-format';
 import { listArchive, readBatch, readStreamEvents } from '../../lambdas/shared/archive-reader';
 import { EVENT_TYPES, type EventType } from '../../lambdas/shared/event-types';
 import { GENESIS_SHA256 } from '../../lambdas/shared/state-store';
+import { writeReport } from '../../search/report/write-report';
+import { writeSampleLookups } from '../../search/sample-lookups';
 import { startLocalAws } from '../local/aws';
 import { startSimulator } from '../simulator';
 
@@ -221,6 +223,12 @@ async function main(): Promise<void> {
   );
   const sample = (await firstKey(aws, 'itemusages')) ?? '';
   out(`  zcat ${join(relative(process.cwd(), archiveDir), sample)} | head -n 2`);
+
+  // Vault and item names are not in the events: the demo invents a lookup for them, as an operator would upload one.
+  await writeSampleLookups(archiveDir);
+  const report = await writeReport({ archiveDir, outFile: join(demoDir, 'report.html') });
+  out(`Activity report: ${relative(process.cwd(), report.path)} (open it in a browser)`);
+  out(`Search it: npx op-events-archive query --dir ${relative(process.cwd(), archiveDir)} --list`);
 
   await sim.close();
   await aws.close();

@@ -23,5 +23,7 @@ describe('npm start (the embedded demo)', () => {
     expect(stdout).toMatch(/× 429 retried/);
     expect(stdout).toMatch(/^signinattempts\s+[\d,]+\s+\d+\s+\d{4}-\d{2}-\d{2}T/m);
     expect(existsSync(join(dir, 'archive', 'source=demo', 'type=auditevents'))).toBe(true);
+    expect(stdout).toMatch(/Activity report: .*report\.html/);
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
   });
 });

@@ -43,10 +43,11 @@ describe('archive stack (shared resources)', () => {
       });
     });
 
-    it('blocks all public access on both buckets', () => {
+    it('blocks all public access on every bucket', () => {
       const buckets = Object.values(resourcesOf(defaults.parent, 'AWS::S3::Bucket'));
 
-      expect(buckets).toHaveLength(2);
+      // The archive, its access logs, and Athena's query results.
+      expect(buckets).toHaveLength(3);
       for (const bucket of buckets) {
         expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
           BlockPublicAcls: true,

@@ -39,6 +39,9 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
   );
 }
 
+/** Analysts read every source's prefix, the lookups and their query results: one finding per prefix. */
+const ANALYST_POLICY = 'op-events-archive/Search/AnalystPolicy/Resource';
+
 describe('cdk-nag AwsSolutionsChecks', () => {
   it('has no unacknowledged finding on the example deployment', () => {
     expect(findings(exampleConfig())).toEqual({ success: true, violations: [] });
@@ -58,6 +61,18 @@ describe('cdk-nag AwsSolutionsChecks', () => {
         'op-events-archive/Source-prod/Collector/FunctionRole',
         'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/source=prod/*]',
       ],
+      [
+        'op-events-archive/Search/AnalystPolicy',
+        'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/source=prod/*]',
+      ],
+      [
+        'op-events-archive/Search/AnalystPolicy',
+        'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/lookups/*]',
+      ],
+      [
+        'op-events-archive/Search/AnalystPolicy',
+        'AwsSolutions-IAM5[Resource::<SearchResults593A0C2C.Arn>/results/*]',
+      ],
     ]);
     for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(40);
   });
@@ -72,6 +87,9 @@ describe('cdk-nag AwsSolutionsChecks', () => {
           'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/source=prod/*]',
           'op-events-archive/Source-prod/Collector/FunctionRole/DefaultPolicy/Resource',
         ],
+        ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/lookups/*]', ANALYST_POLICY],
+        ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/source=prod/*]', ANALYST_POLICY],
+        ['AwsSolutions-IAM5[Resource::<SearchResults593A0C2C.Arn>/results/*]', ANALYST_POLICY],
       ],
     ],
     [
@@ -87,6 +105,16 @@ describe('cdk-nag AwsSolutionsChecks', () => {
           'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/org/1password/source=acme/*]',
           'op-events-archive/Source-acme/Collector/FunctionRole/DefaultPolicy/Resource',
         ],
+        ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/lookups/*]', ANALYST_POLICY],
+        [
+          'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/source=acme/*]',
+          ANALYST_POLICY,
+        ],
+        [
+          'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/source=prod/*]',
+          ANALYST_POLICY,
+        ],
+        ['AwsSolutions-IAM5[Resource::<SearchResults593A0C2C.Arn>/results/*]', ANALYST_POLICY],
       ],
     ],
   ])(
