@@ -217,9 +217,10 @@ export class StreamCollector {
     const { api, now } = this.deps;
     const { stream, fetchDeadline, batchMaxEvents, batchMaxBytes } = this.settings;
     const maxEmpty = this.settings.maxEmptyPagesInARow ?? DEFAULT_MAX_EMPTY_PAGES_IN_A_ROW;
+    const { startFrom, endTime } = this.settings;
     let request: PageRequest = this.state.cursor
       ? { cursor: this.state.cursor }
-      : { startTime: this.settings.startFrom };
+      : { startTime: startFrom, ...(endTime === undefined ? {} : { endTime }) };
     let cursor = this.state.cursor;
     let batch = new BatchBuilder(stream, batchMaxEvents, batchMaxBytes);
     let writing: Promise<void> = Promise.resolve();

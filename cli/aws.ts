@@ -1,0 +1,47 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+/** The AWS clients a command may need, built on first use. */
+export interface AwsClients {
+  s3(): S3Client;
+  documents(): DynamoDBDocumentClient;
+  cloudWatch(): CloudWatchClient;
+  secretsManager(): SecretsManagerClient;
+  destroy(): void;
+}
+
+/**
+ * Clients with the SDK's usual configuration: credentials, region and endpoints come from
+ * the environment and profile (`AWS_PROFILE`, `AWS_REGION`, `AWS_ENDPOINT_URL_S3`, ...), as
+ * for the AWS CLI; `--region` wins over them.
+ */
+export function awsClients(options: { region?: string | undefined; env: NodeJS.ProcessEnv }): AwsClients {
+  const common = options.region ? { region: options.region } : {};
+  const forcePathStyle = ['true', '1'].includes(options.env.S3_FORCE_PATH_STYLE ?? '');
+  const built: Array<{ destroy(): void }> = [];
+  const once = <T extends { destroy(): void }>(make: () => T): (() => T) => {
+    let client: T | undefined;
+    return () => {
+      if (!client) {
+        client = make();
+        built.push(client);
+      }
+      return client;
+    };
+  };
+  const dynamo = once(() => new DynamoDBClient(common));
+  return {
+    s3: once(() => new S3Client({ ...common, forcePathStyle })),
+    documents: once(() =>
+      DynamoDBDocumentClient.from(dynamo(), { marshallOptions: { removeUndefinedValues: true } }),
+    ),
+    cloudWatch: once(() => new CloudWatchClient(common)),
+    secretsManager: once(() => new SecretsManagerClient(common)),
+    destroy: () => {
+      for (const client of built) client.destroy();
+    },
+  };
+}

@@ -1,0 +1,328 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type ArchiveSource, S3ArchiveSource } from '../../lambdas/shared/archive-source';
+import {
+  type CommittedChain,
+  type Finding,
+  type FindingKind,
+  type StreamVerification,
+  VerificationAborted,
+  verifyStream,
+} from '../../lambdas/shared/archive-verifier';
+import { EVENT_TYPES, type EventType } from '../../lambdas/shared/event-types';
+import { FileArchive } from '../../lambdas/shared/file-archive';
+import { StateStore, type StreamState, streamKey } from '../../lambdas/shared/state-store';
+import {
+  awsOptions,
+  commonOptions,
+  eventTypes,
+  parseCommandLine,
+  positiveInteger,
+  progressOptions,
+  progressWanted,
+  sourceName,
+} from '../args';
+import type { AwsClients } from '../aws';
+import { backfillStateKey, parseBackfillPrefix } from '../backfill-naming';
+import { EXIT_CODES_HELP, ExitCode, UsageError } from '../exit-codes';
+import { bytes, count, plural, rate, toJson } from '../format';
+import type { CliIo } from '../io';
+import { Progress } from '../progress';
+
+export const VERIFY_HELP = `Usage: op-events-archive verify --source NAME (--bucket NAME | --dir PATH) [options]
+
+Proves a source's archive complete and untouched, as \`aws cloudtrail validate-logs\` does
+for CloudTrail. For each stream it lists every object under
+<prefix>source=<source>/type=<stream>/, orders them by sequence number, and checks that
+  - sequence numbers run from 1 without a gap or a duplicate,
+  - each body is gzip of NDJSON (one JSON object per line),
+  - each body hashes to the body-sha256 in its metadata, and holds event-count events,
+  - each object's prev-body-sha256 is its predecessor's body-sha256 (64 zeros for the first),
+  - nothing else is under the stream's prefix,
+and reports missing, altered, misplaced, malformed and foreign objects by key. With
+--table it also checks the newest object against the chain head in the state table, so
+deleting the newest objects shows. Bodies are streamed; memory stays small at any size.
+
+Archive (one of):
+  --bucket NAME          the archive bucket (the stack's ArchiveBucketName output; default $ARCHIVE_BUCKET)
+  --dir PATH             a local archive: the folder \`collect\` writes, or a copy of the bucket with
+                         each object's metadata beside it in <key>.meta.json (see README §Operate)
+
+Options:
+  --source NAME          the source to verify (required)
+  --stream LIST          comma list of streams (default: signinattempts,itemusages,auditevents)
+  --prefix PREFIX        the archive prefix (default $ARCHIVE_PREFIX or none); for a backfill:
+                         <prefix>backfill/<from>_<to>/ as printed by \`backfill\`
+  --table NAME           the state table (StateTableName output): also check the newest objects
+  --from-seq N           start the chain at N, for an archive whose oldest objects were expired on purpose
+  --concurrency N        objects read at once (default 16)
+  --max-findings N       problems printed per stream (default 50; --json prints all)
+  --region REGION        AWS region (default: AWS_REGION / profile)
+  --progress, --no-progress
+                         show progress on stderr (default: only on a terminal)
+  --json                 print one JSON document instead of text
+  -h, --help             show this help
+
+Examples:
+  op-events-archive verify --bucket acme-op-events-archive --source prod --table acme-op-events-state
+  op-events-archive verify --dir ./archive --source local --stream itemusages
+
+${EXIT_CODES_HELP}
+`;
+
+export interface VerifyOptions {
+  readonly source: string;
+  readonly streams: EventType[];
+  readonly archive:
+    | { readonly kind: 'bucket'; readonly bucket: string }
+    | { readonly kind: 'dir'; readonly dir: string };
+  readonly prefix: string;
+  readonly table: string | undefined;
+  readonly fromSeq: number | undefined;
+  readonly concurrency: number;
+  readonly maxFindings: number;
+  readonly region: string | undefined;
+  readonly progress: boolean;
+  readonly json: boolean;
+}
+
+export function parseVerifyArgs(argv: string[], io: Pick<CliIo, 'env' | 'stderr'>): VerifyOptions {
+  const values = parseCommandLine('verify', argv, {
+    ...commonOptions,
+    ...awsOptions,
+    ...progressOptions,
+    source: { type: 'string' },
+    stream: { type: 'string' },
+    bucket: { type: 'string' },
+    dir: { type: 'string' },
+    prefix: { type: 'string' },
+    table: { type: 'string' },
+    'from-seq': { type: 'string' },
+    concurrency: { type: 'string' },
+    'max-findings': { type: 'string' },
+  });
+  if (values.bucket !== undefined && values.dir !== undefined) {
+    throw new UsageError('give either --bucket or --dir, not both');
+  }
+  const bucket = values.bucket ?? (values.dir === undefined ? io.env.ARCHIVE_BUCKET || undefined : undefined);
+  if (bucket === undefined && values.dir === undefined) {
+    throw new UsageError('say which archive to verify: --bucket NAME (or $ARCHIVE_BUCKET), or --dir PATH');
+  }
+  const prefix = values.prefix ?? io.env.ARCHIVE_PREFIX ?? '';
+  if (prefix !== '' && !prefix.endsWith('/')) {
+    throw new UsageError(`--prefix "${prefix}" must end with "/" (e.g. 1password/) or be empty`);
+  }
+  return {
+    source: sourceName(values.source),
+    streams: eventTypes(values.stream, 'stream') ?? [...EVENT_TYPES],
+    archive:
+      values.dir !== undefined
+        ? { kind: 'dir', dir: resolve(values.dir) }
+        : { kind: 'bucket', bucket: bucket ?? '' },
+    prefix,
+    table: values.table,
+    fromSeq:
+      values['from-seq'] === undefined ? undefined : positiveInteger(values['from-seq'], 'from-seq', 1),
+    concurrency: positiveInteger(values.concurrency, 'concurrency', 16, 256),
+    maxFindings: positiveInteger(values['max-findings'], 'max-findings', 50),
+    region: values.region,
+    progress: progressWanted(values, io.stderr.isTTY === true),
+    json: values.json === true,
+  };
+}
+
+export interface VerifyDependencies {
+  readonly io: CliIo;
+  readonly aws: AwsClients;
+}
+
+export interface VerifyResult {
+  readonly ok: boolean;
+  readonly location: string;
+  readonly source: string;
+  readonly prefix: string;
+  readonly streams: StreamVerification[];
+  readonly objectsChecked: number;
+  readonly events: number;
+  readonly storedBytes: number;
+  readonly durationMs: number;
+  readonly objectsPerSecond: number;
+  readonly eventsPerSecond: number;
+  readonly findingsByKind: Partial<Record<FindingKind, number>>;
+}
+
+export async function verify(options: VerifyOptions, deps: VerifyDependencies): Promise<ExitCode> {
+  const { io } = deps;
+  if (options.archive.kind === 'dir' && !existsSync(options.archive.dir)) {
+    throw new UsageError(`--dir ${options.archive.dir} does not exist`);
+  }
+  const archive: ArchiveSource =
+    options.archive.kind === 'dir'
+      ? new FileArchive(options.archive.dir)
+      : new S3ArchiveSource(deps.aws.s3(), options.archive.bucket);
+  const state = options.table === undefined ? undefined : new StateStore(deps.aws.documents(), options.table);
+  const progress = new Progress(io.stderr, { enabled: options.progress, now: io.now });
+  const started = io.now();
+  const streams: StreamVerification[] = [];
+  const notes: string[] = [];
+
+  for (const stream of options.streams) {
+    const stateKey = stateKeyFor(options, stream);
+    const before = state ? await state.get(stateKey) : undefined;
+    if (state && before === undefined)
+      notes.push(`${stream}: the state table has no item ${stateKey}; newest objects not checked`);
+    let rateStart = io.now();
+    let verification: StreamVerification;
+    try {
+      verification = await verifyStream(archive, {
+        prefix: options.prefix,
+        source: options.source,
+        stream,
+        ...(options.fromSeq === undefined ? {} : { fromSeq: options.fromSeq }),
+        ...(before ? { committed: committedChain(before) } : {}),
+        concurrency: options.concurrency,
+        signal: io.signal,
+        onProgress: (p) => {
+          if (p.phase === 'listing') {
+            rateStart = io.now();
+            progress.update(() => `verify ${stream}: listing ${count(p.listed)} keys...`);
+            return;
+          }
+          progress.update(() => {
+            const share = p.total === 0 ? 100 : Math.floor((p.checked * 100) / p.total);
+            return (
+              `verify ${stream}: ${count(p.checked)}/${count(p.total)} objects (${share}%), ` +
+              `${count(p.events)} events, ${rate(p.checked, io.now() - rateStart)} objects/s`
+            );
+          });
+        },
+      });
+    } catch (error) {
+      progress.clear();
+      if (error instanceof VerificationAborted) {
+        io.stderr.write(`verify: interrupted while checking ${stream}; nothing was changed.\n`);
+        return ExitCode.interrupted;
+      }
+      throw error;
+    }
+    if (state && before && verification.findings.some((finding) => finding.kind === 'uncommitted')) {
+      // Objects the collector wrote while the listing ran are committed by now: only those still past the head count.
+      const after = await state.get(stateKey);
+      verification = { ...verification, findings: withoutCommittedSince(verification.findings, after) };
+    }
+    streams.push(verification);
+  }
+  progress.clear();
+
+  if (streams.every((stream) => stream.keysListed === 0 && stream.findings.length === 0)) {
+    // Most likely a wrong --source, --prefix or bucket: an empty answer must not pass as a clean one.
+    throw new UsageError(
+      `no objects under ${options.prefix}source=${options.source}/ in ${archive.location} for ${options.streams.join(', ')}; ` +
+        'check --source, --prefix and --stream (and --region for a bucket)',
+    );
+  }
+  const durationMs = Math.max(1, io.now() - started);
+  const objectsChecked = sum(streams, (s) => s.objectsChecked);
+  const events = sum(streams, (s) => s.events);
+  const findingsByKind: Partial<Record<FindingKind, number>> = {};
+  for (const finding of streams.flatMap((s) => s.findings)) {
+    findingsByKind[finding.kind] = (findingsByKind[finding.kind] ?? 0) + 1;
+  }
+  const result: VerifyResult = {
+    ok: streams.every((s) => s.findings.length === 0),
+    location: archive.location,
+    source: options.source,
+    prefix: options.prefix,
+    streams,
+    objectsChecked,
+    events,
+    storedBytes: sum(streams, (s) => s.storedBytes),
+    durationMs,
+    objectsPerSecond: Math.round((objectsChecked * 1000) / durationMs),
+    eventsPerSecond: Math.round((events * 1000) / durationMs),
+    findingsByKind,
+  };
+  io.stdout.write(options.json ? toJson(result) : render(result, notes, options.maxFindings));
+  return result.ok ? ExitCode.ok : ExitCode.problems;
+}
+
+function stateKeyFor(options: VerifyOptions, stream: EventType): string {
+  const range = parseBackfillPrefix(options.prefix);
+  return range
+    ? backfillStateKey(options.source, stream, range.from, range.to)
+    : streamKey(options.source, stream);
+}
+
+function committedChain(state: StreamState): CommittedChain {
+  return {
+    nextSeq: state.nextSeq,
+    headSha256: state.prevSha256,
+    ...(state.pending ? { pending: { seq: state.pending.seq, sha256: state.pending.sha256 } } : {}),
+  };
+}
+
+function withoutCommittedSince(findings: Finding[], after: StreamState | undefined): Finding[] {
+  if (after === undefined) return findings;
+  return findings.filter(
+    (finding) =>
+      finding.kind !== 'uncommitted' ||
+      finding.seq === undefined ||
+      (finding.seq >= after.nextSeq && finding.seq !== after.pending?.seq),
+  );
+}
+
+function sum<T>(items: readonly T[], value: (item: T) => number): number {
+  return items.reduce((total, item) => total + value(item), 0);
+}
+
+function render(result: VerifyResult, notes: string[], maxFindings: number): string {
+  const lines: string[] = [];
+  lines.push(`Verifying ${result.location}, source ${result.source}, prefix "${result.prefix}"`);
+  lines.push('');
+  const width = Math.max(...result.streams.map((s) => s.stream.length));
+  for (const stream of result.streams) {
+    const name = stream.stream.padEnd(width);
+    if (stream.keysListed === 0) {
+      lines.push(`${name}  no objects under ${stream.streamPrefix}`);
+      for (const finding of stream.findings) lines.push(`  ${describe(finding)}`);
+      continue;
+    }
+    const span =
+      stream.firstSeq === undefined
+        ? 'no batch objects'
+        : `objects ${count(stream.firstSeq)}–${count(stream.lastSeq ?? stream.firstSeq)} (${count(stream.objectsChecked)} read), ` +
+          `${count(stream.events)} events, ${bytes(stream.storedBytes)}`;
+    if (stream.findings.length === 0) {
+      lines.push(`${name}  OK      ${span}, chain head ${stream.headSha256?.slice(0, 16) ?? '-'}…`);
+      continue;
+    }
+    lines.push(`${name}  FAILED  ${span}; ${plural(stream.findings.length, 'problem')}:`);
+    for (const finding of stream.findings.slice(0, maxFindings)) lines.push(`  ${describe(finding)}`);
+    if (stream.findings.length > maxFindings) {
+      lines.push(`  ... and ${count(stream.findings.length - maxFindings)} more (--json lists all)`);
+    }
+  }
+  for (const note of notes) lines.push(`note: ${note}`);
+  lines.push('');
+  lines.push(
+    `Checked ${count(result.objectsChecked)} objects, ${count(result.events)} events, ${bytes(result.storedBytes)} ` +
+      `in ${(result.durationMs / 1000).toFixed(1)} s (${count(result.objectsPerSecond)} objects/s, ` +
+      `${count(result.eventsPerSecond)} events/s).`,
+  );
+  if (result.ok) {
+    lines.push('Result: OK, every stream is complete and untouched.');
+  } else {
+    const kinds = Object.entries(result.findingsByKind)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ');
+    lines.push(`Result: PROBLEMS FOUND (${kinds}). See README §Operate > Verify for what each means.`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function describe(finding: Finding): string {
+  // A missing object's detail already names its sequence numbers; its key (dt= folder) is unknown.
+  const where =
+    finding.key ?? (finding.seq === undefined || finding.kind === 'missing' ? '' : `seq ${finding.seq}`);
+  return `${finding.kind.padEnd(11)}  ${where ? `${where}: ` : ''}${finding.detail}`;
+}
