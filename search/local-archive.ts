@@ -65,7 +65,7 @@ export async function openLocalArchive(
   const root = resolve(directory);
   if (!existsSync(root) || !statSync(root).isDirectory()) {
     throw new ArchiveNotFoundError(
-      `${directory} is not a folder; point --archive at a local copy of the bucket (npm start writes one to .demo/archive)`,
+      `${directory} is not a folder; point --dir at a local copy of the bucket (npm start writes one to .demo/archive)`,
     );
   }
   const objects = Object.fromEntries(

@@ -346,7 +346,7 @@ function render(result: CollectResult): string {
   lines.push(fields(rows, '  '));
   lines.push('');
   lines.push(`Check it:  op-events-archive verify --dir ${result.dir} --source ${result.source}`);
-  lines.push(`Query it:  op-events-archive query --archive ${result.dir} top-items --param days=7`);
+  lines.push(`Query it:  op-events-archive query --dir ${result.dir} top-items --param days=7`);
   lines.push(`Read it:   zcat ${result.dir}/source=${result.source}/type=*/dt=*/*.ndjson.gz | head`);
   return `${lines.join('\n')}\n`;
 }

@@ -34,7 +34,7 @@ Tables: signinattempts, itemusages, auditevents, vaults, items.
 Views: users, signinattempts_named, itemusages_named, auditevents_named.
 
 Options:
-  --archive <dir>         the local archive (default ${DEFAULT_ARCHIVE_DIR})
+  --dir <dir>             the local archive (default ${DEFAULT_ARCHIVE_DIR})
   --list                  list the saved queries and their parameters
   --param <name=value>    a parameter of the saved query (repeatable), e.g. --param days=7
   --sql <sql>             run this SQL instead of a saved query
@@ -67,7 +67,7 @@ export function parseQueryArgs(args: readonly string[]): QueryOptions {
       args: [...args],
       allowPositionals: true,
       options: {
-        archive: { type: 'string', default: DEFAULT_ARCHIVE_DIR },
+        dir: { type: 'string', default: DEFAULT_ARCHIVE_DIR },
         list: { type: 'boolean', default: false },
         param: { type: 'string', multiple: true, default: [] },
         sql: { type: 'string' },
@@ -109,7 +109,7 @@ export function parseQueryArgs(args: readonly string[]): QueryOptions {
   }
   const now = values.now === undefined ? undefined : parseInstant(values.now);
   return {
-    archive: values.archive,
+    archive: values.dir,
     list: values.list,
     ...(queryId !== undefined ? { queryId } : {}),
     ...(values.sql !== undefined ? { sql: values.sql } : {}),

@@ -18,7 +18,7 @@ usage by action, the most used items and most active people, failed sign-ins by 
 country, administrative changes; vault and item names from lookups/ when present.
 
 Options:
-  --archive <dir>          the local archive (default ${DEFAULT_ARCHIVE_DIR})
+  --dir <dir>              the local archive (default ${DEFAULT_ARCHIVE_DIR})
   --out <file>             the HTML file to write (default: report.html beside the archive folder)
   --days <n>               the last n days (default: since the oldest event)
   --top <n>                rows in the "most used" charts (default 10)
@@ -47,7 +47,7 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
       args: [...args],
       allowPositionals: false,
       options: {
-        archive: { type: 'string', default: DEFAULT_ARCHIVE_DIR },
+        dir: { type: 'string', default: DEFAULT_ARCHIVE_DIR },
         out: { type: 'string' },
         days: { type: 'string' },
         top: { type: 'string', default: '10' },
@@ -83,8 +83,8 @@ export function parseReportArgs(args: readonly string[]): ReportCommandOptions {
     now = new Date(ms);
   }
   return {
-    archive: values.archive,
-    out: values.out ?? join(dirname(resolve(values.archive)), 'report.html'),
+    archive: values.dir,
+    out: values.out ?? join(dirname(resolve(values.dir)), 'report.html'),
     ...(days !== undefined ? { days } : {}),
     top: whole('top', values.top, 100) ?? 10,
     ...(values.title !== undefined ? { title: values.title } : {}),

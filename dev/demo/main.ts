@@ -14,12 +14,19 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { Context } from 'aws-lambda';
 import type { RunSummary } from '../../lambdas/collector/collector';
 import type * as HandlerModule from '../../lambdas/collector/handler';
-import { MetadataKey, streamPrefix } from '../../lambdas/shared/archive-format';
-import { listArchive, readBatch, readStreamEvents } from '../../lambdas/shared/archive-reader';
+import {
+  CONTENT_ENCODING,
+  CONTENT_TYPE,
+  MetadataKey,
+  streamPrefix,
+} from '../../lambdas/shared/archive-format';
+import { listArchive, readStreamEvents } from '../../lambdas/shared/archive-reader';
 import { EVENT_TYPES, type EventType } from '../../lambdas/shared/event-types';
+import { SIDECAR_SUFFIX, type Sidecar } from '../../lambdas/shared/file-archive';
 import { GENESIS_SHA256 } from '../../lambdas/shared/state-store';
 import { writeReport } from '../../search/report/write-report';
 import { writeSampleLookups } from '../../search/sample-lookups';
@@ -228,6 +235,9 @@ async function main(): Promise<void> {
   await writeSampleLookups(archiveDir);
   const report = await writeReport({ archiveDir, outFile: join(demoDir, 'report.html') });
   out(`Activity report: ${relative(process.cwd(), report.path)} (open it in a browser)`);
+  out(
+    `Verify it: npx op-events-archive verify --dir ${relative(process.cwd(), archiveDir)} --source ${SOURCE}`,
+  );
   out(`Search it: npx op-events-archive query --dir ${relative(process.cwd(), archiveDir)} --list`);
 
   await sim.close();
@@ -295,19 +305,27 @@ function chainProblems(
   return problems;
 }
 
-/** Copies the bucket to a plain folder: the objects under their keys, each with its metadata beside it. */
+/**
+ * Copies the bucket to a plain folder laid out like it: each object under its key, with its
+ * headers and metadata beside it in `<key>.meta.json` (the local archive format that
+ * `verify --dir`, `query` and `report` read).
+ */
 async function exportArchive(
   aws: Awaited<ReturnType<typeof startLocalAws>>,
   directory: string,
 ): Promise<number> {
-  const { gzipSync } = await import('node:zlib');
   let count = 0;
   for await (const object of listArchive(aws.clients.s3, aws.bucket, '')) {
-    const batch = await readBatch(aws.clients.s3, aws.bucket, object.key);
+    const response = await aws.clients.s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: object.key }));
+    const sidecar: Sidecar = {
+      ContentType: response.ContentType ?? CONTENT_TYPE,
+      ContentEncoding: response.ContentEncoding ?? CONTENT_ENCODING,
+      Metadata: response.Metadata ?? {},
+    };
     const path = join(directory, object.key);
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, gzipSync(batch.body));
-    writeFileSync(`${path}.meta.json`, `${JSON.stringify(batch.metadata, null, 2)}\n`);
+    writeFileSync(path, Buffer.from((await response.Body?.transformToByteArray()) ?? []));
+    writeFileSync(`${path}${SIDECAR_SUFFIX}`, `${JSON.stringify(sidecar, null, 2)}\n`);
     count += 1;
   }
   return count;

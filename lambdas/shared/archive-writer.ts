@@ -19,6 +19,21 @@ export interface StoredBatch {
   readonly sha256: string | undefined;
 }
 
+/** The S3 user metadata of a batch object (README, "Archive format"). */
+export function batchMetadata(object: BatchObject): Record<string, string> {
+  const { batch } = object;
+  return {
+    [MetadataKey.source]: object.source,
+    [MetadataKey.stream]: object.stream,
+    [MetadataKey.seq]: String(object.seq),
+    [MetadataKey.eventCount]: String(batch.eventCount),
+    ...(batch.firstEventTime ? { [MetadataKey.firstEventTime]: batch.firstEventTime } : {}),
+    ...(batch.lastEventTime ? { [MetadataKey.lastEventTime]: batch.lastEventTime } : {}),
+    [MetadataKey.sha256]: batch.sha256,
+    [MetadataKey.prevSha256]: object.prevSha256,
+  };
+}
+
 /** Where batch objects go: the S3 bucket, or a local folder for evaluation. */
 export interface ArchiveStore {
   /** Creates the object; succeeds if the key already holds this very batch, throws IntegrityError if anything else. */
@@ -54,16 +69,7 @@ export class ArchiveWriter implements ArchiveStore {
           ContentEncoding: CONTENT_ENCODING,
           ChecksumSHA256: batch.gzippedSha256Base64,
           IfNoneMatch: '*',
-          Metadata: {
-            [MetadataKey.source]: object.source,
-            [MetadataKey.stream]: object.stream,
-            [MetadataKey.seq]: String(object.seq),
-            [MetadataKey.eventCount]: String(batch.eventCount),
-            ...(batch.firstEventTime ? { [MetadataKey.firstEventTime]: batch.firstEventTime } : {}),
-            ...(batch.lastEventTime ? { [MetadataKey.lastEventTime]: batch.lastEventTime } : {}),
-            [MetadataKey.sha256]: batch.sha256,
-            [MetadataKey.prevSha256]: object.prevSha256,
-          },
+          Metadata: batchMetadata(object),
         }),
       );
     } catch (error) {

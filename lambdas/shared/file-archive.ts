@@ -4,7 +4,7 @@ import { link, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node
 import { dirname, join, relative, sep } from 'node:path';
 import { CONTENT_ENCODING, CONTENT_TYPE, MetadataKey } from './archive-format';
 import type { ArchiveEntry, ArchiveSource, StoredObject } from './archive-source';
-import type { ArchiveStore, BatchObject, StoredBatch } from './archive-writer';
+import { type ArchiveStore, type BatchObject, batchMetadata, type StoredBatch } from './archive-writer';
 import { IntegrityError } from './errors';
 
 /**
@@ -39,21 +39,6 @@ export interface FileArchiveOptions {
    * @default true
    */
   readonly durable?: boolean;
-}
-
-/** The S3 user metadata of a batch object, exactly as {@link ArchiveWriter} sends it. */
-export function batchMetadata(object: BatchObject): Record<string, string> {
-  const { batch } = object;
-  return {
-    [MetadataKey.source]: object.source,
-    [MetadataKey.stream]: object.stream,
-    [MetadataKey.seq]: String(object.seq),
-    [MetadataKey.eventCount]: String(batch.eventCount),
-    ...(batch.firstEventTime ? { [MetadataKey.firstEventTime]: batch.firstEventTime } : {}),
-    ...(batch.lastEventTime ? { [MetadataKey.lastEventTime]: batch.lastEventTime } : {}),
-    [MetadataKey.sha256]: batch.sha256,
-    [MetadataKey.prevSha256]: object.prevSha256,
-  };
 }
 
 /**

@@ -25,5 +25,21 @@ describe('npm start (the embedded demo)', () => {
     expect(existsSync(join(dir, 'archive', 'source=demo', 'type=auditevents'))).toBe(true);
     expect(stdout).toMatch(/Activity report: .*report\.html/);
     expect(existsSync(join(dir, 'report.html'))).toBe(true);
+    // The exported copy is a local archive the operator CLI can verify.
+    const verified = await run(
+      process.execPath,
+      [
+        require.resolve('tsx/cli'),
+        'cli/bin.ts',
+        'verify',
+        '--dir',
+        join(dir, 'archive'),
+        '--source',
+        'demo',
+        '--json',
+      ],
+      { cwd: join(__dirname, '..', '..'), timeout: 60_000 },
+    );
+    expect(JSON.parse(verified.stdout)).toMatchObject({ ok: true });
   });
 });

@@ -26,7 +26,7 @@ describe('query and report commands', () => {
   async function query(...args: string[]) {
     const io = { stdout: new Buffered(), stderr: new Buffered() };
     const status = await queryCommand(
-      parseQueryArgs(['--archive', dir, '--now', NOW.toISOString(), ...args]),
+      parseQueryArgs(['--dir', dir, '--now', NOW.toISOString(), ...args]),
       io,
     );
     return { status, stdout: io.stdout.text, stderr: io.stderr.text };
@@ -90,7 +90,7 @@ describe('query and report commands', () => {
   it('says what is wrong with a bad parameter, a missing archive or failing SQL', async () => {
     const badParam = await query('top-items', '--param', 'days=soon');
     const io = { stdout: new Buffered(), stderr: new Buffered() };
-    const missing = await queryCommand(parseQueryArgs(['--archive', join(dir, 'nope'), 'top-items']), io);
+    const missing = await queryCommand(parseQueryArgs(['--dir', join(dir, 'nope'), 'top-items']), io);
     const badSql = await query('--sql', 'SELECT nope FROM itemusages');
 
     expect(badParam).toMatchObject({
@@ -98,7 +98,7 @@ describe('query and report commands', () => {
       stderr: expect.stringContaining('days must be a whole number'),
     });
     expect(missing).toBe(2);
-    expect(io.stderr.text).toContain('is not a folder; point --archive at a local copy of the bucket');
+    expect(io.stderr.text).toContain('is not a folder; point --dir at a local copy of the bucket');
     expect(badSql).toMatchObject({ status: 1, stderr: expect.stringMatching(/^query failed: .*nope/) });
   });
 
@@ -121,7 +121,7 @@ describe('query and report commands', () => {
 
     const status = await reportCommand(
       parseReportArgs([
-        '--archive',
+        '--dir',
         dir,
         '--out',
         out,
@@ -140,7 +140,7 @@ describe('query and report commands', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('<title>Acme &lt;activity&gt;');
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
-    expect(parseReportArgs(['--archive', dir]).out).toBe(join(dir, '..', 'report.html'));
+    expect(parseReportArgs(['--dir', dir]).out).toBe(join(dir, '..', 'report.html'));
   });
 
   it('refuses report options it cannot use', () => {
@@ -153,7 +153,7 @@ describe('query and report commands', () => {
     const io = { stdout: new Buffered(), stderr: new Buffered() };
     const out = join(dir, 'never.html');
 
-    expect(await reportCommand(parseReportArgs(['--archive', join(dir, 'nope'), '--out', out]), io)).toBe(2);
+    expect(await reportCommand(parseReportArgs(['--dir', join(dir, 'nope'), '--out', out]), io)).toBe(2);
     expect(existsSync(out)).toBe(false);
   });
 });

@@ -88,7 +88,7 @@ describeInBrowser('activity report of the demo archive, in headless Chromium', (
       stdout: { write: () => true },
       stderr: { write: (text: string) => process.stderr.write(text) },
     };
-    expect(await reportCommand(parseReportArgs(['--archive', archiveDir, '--out', reportFile]), io)).toBe(0);
+    expect(await reportCommand(parseReportArgs(['--dir', archiveDir, '--out', reportFile]), io)).toBe(0);
 
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1200, height: 900 } });
