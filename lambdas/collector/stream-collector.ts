@@ -314,7 +314,7 @@ export class StreamCollector {
     });
     this.state = await this.fenced(() => state.commitBatch(this.state, owner, intent, now()));
     this.countCommitted(intent);
-    this.invalidEvents += batch.invalid.length;
+    this.invalidEvents += batch.invalidCount;
     for (const [label, count] of batch.counts) this.counts[label] = (this.counts[label] ?? 0) + count;
     if (
       batch.newestEventMs !== undefined &&
@@ -322,13 +322,13 @@ export class StreamCollector {
     ) {
       this.newestMs = batch.newestEventMs;
     }
-    if (batch.invalid.length > 0) {
+    if (batch.invalidCount > 0) {
       log.warn('archived events that do not match the event schema', {
         source,
         stream,
         seq,
-        count: batch.invalid.length,
-        examples: batch.invalid.slice(0, 5),
+        count: batch.invalidCount,
+        examples: batch.invalid,
       });
     }
     log.debug('batch committed', { source, stream, seq, key: intent.key, events: intent.eventCount });

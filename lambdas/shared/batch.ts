@@ -1,12 +1,9 @@
-import { createHash } from 'node:crypto';
-import { promisify } from 'node:util';
-import { gzip as gzipCallback } from 'node:zlib';
+import { createHash, type Hash } from 'node:crypto';
+import { createGzip, type Gzip } from 'node:zlib';
 import type { z } from 'zod';
 import type { EventType } from './event-types';
 import { eventSchemas } from './events-api/schemas';
 import { parseRfc3339 } from './time';
-
-const gzip = promisify(gzipCallback);
 
 /** An event that failed its schema: archived all the same, and reported by uuid (never by content). */
 export interface InvalidEvent {
@@ -35,16 +32,39 @@ const SUMMARY_FIELD: Record<EventType, string> = {
   auditevents: 'action',
 };
 
+/** Lines are handed to gzip in chunks of about this size: one write per event would cost more than the compression. */
+const CHUNK_BYTES = 256 * 1024;
+
+/** How many invalid events a batch keeps as examples for the log (all are counted). */
+const MAX_INVALID_EXAMPLES = 10;
+
+/**
+ * gzip level: 4 compresses NDJSON of events within a few percent of the default 6 for
+ * about half its CPU, which matters on a Lambda's share of a core (see BENCHMARKS.md).
+ */
+const GZIP_LEVEL = 4;
+
 /**
  * Accumulates one batch: each event as one NDJSON line, serialised once from what the API
  * returned (every field kept, unknown ones included), with the facts its metadata needs.
+ * Lines are hashed and compressed as they arrive, so a batch holds only its compressed
+ * bytes: a 32 MiB batch costs a few MiB of memory, not several copies of 32 MiB.
  */
 export class BatchBuilder {
-  private readonly lines: string[] = [];
+  private readonly hash: Hash = createHash('sha256');
+  private readonly gzip: Gzip = createGzip({ level: GZIP_LEVEL });
+  private readonly compressed: Buffer[] = [];
+  private readonly gzipDone: Promise<void>;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private count = 0;
   private bytes = 0;
   private earliest: number | undefined;
   private latest: number | undefined;
+  private sealed = false;
+  /** Up to a few examples of events that failed the schema; {@link invalidCount} counts them all. */
   readonly invalid: InvalidEvent[] = [];
+  invalidCount = 0;
   readonly counts = new Map<string, number>();
   private readonly schema: z.ZodType;
   private readonly summaryField: string;
@@ -56,10 +76,15 @@ export class BatchBuilder {
   ) {
     this.schema = eventSchemas[stream];
     this.summaryField = SUMMARY_FIELD[stream];
+    this.gzip.on('data', (chunk: Buffer) => this.compressed.push(chunk));
+    this.gzipDone = new Promise((resolve, reject) => {
+      this.gzip.once('end', resolve);
+      this.gzip.once('error', reject);
+    });
   }
 
   get eventCount(): number {
-    return this.lines.length;
+    return this.count;
   }
 
   get uncompressedBytes(): number {
@@ -68,7 +93,7 @@ export class BatchBuilder {
 
   /** Whether the batch reached its size limits and should be written before more is added. */
   get full(): boolean {
-    return this.lines.length >= this.maxEvents || this.bytes >= this.maxBytes;
+    return this.count >= this.maxEvents || this.bytes >= this.maxBytes;
   }
 
   /** Newest event time in the batch (epoch ms), if any event had a valid one. */
@@ -77,9 +102,14 @@ export class BatchBuilder {
   }
 
   add(event: unknown): void {
-    const line = JSON.stringify(event);
-    this.lines.push(line);
-    this.bytes += Buffer.byteLength(line) + 1;
+    if (this.sealed) throw new Error('BatchBuilder: add() after seal()');
+    const line = `${JSON.stringify(event)}\n`;
+    const size = Buffer.byteLength(line);
+    this.pending.push(line);
+    this.pendingBytes += size;
+    this.bytes += size;
+    this.count += 1;
+    if (this.pendingBytes >= CHUNK_BYTES) this.flushPending();
 
     const record =
       typeof event === 'object' && event !== null ? (event as Record<string, unknown>) : undefined;
@@ -92,29 +122,54 @@ export class BatchBuilder {
     if (typeof label === 'string') this.counts.set(label, (this.counts.get(label) ?? 0) + 1);
 
     const result = this.schema.safeParse(event);
-    if (!result.success) {
-      const uuid = typeof record?.uuid === 'string' ? record.uuid : undefined;
-      this.invalid.push({
-        uuid,
-        reason: result.error.issues
+    const reasons = result.success
+      ? []
+      : result.error.issues
           .slice(0, 3)
-          .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`)
-          .join('; '),
-      });
+          .map((issue) => `${issue.path.join('.') || '(event)'}: ${issue.message}`);
+    // The schema checks the timestamp's type; whether it is a real RFC 3339 instant was parsed above.
+    if (typeof record?.timestamp === 'string' && time === undefined)
+      reasons.push('timestamp: not an RFC 3339 timestamp');
+    if (reasons.length > 0) {
+      this.invalidCount += 1;
+      if (this.invalid.length < MAX_INVALID_EXAMPLES) {
+        this.invalid.push({
+          uuid: typeof record?.uuid === 'string' ? record.uuid : undefined,
+          reason: reasons.join('; '),
+        });
+      }
     }
   }
 
   async seal(): Promise<SealedBatch> {
-    const body = Buffer.from(`${this.lines.join('\n')}\n`, 'utf8');
-    const gzipped = await gzip(body, { level: 6 });
+    if (this.sealed) throw new Error('BatchBuilder: seal() called twice');
+    this.sealed = true;
+    this.flushPending();
+    if (this.count === 0) {
+      // An empty body is one newline, as an empty NDJSON file with its final line break.
+      this.hash.update('\n');
+      this.gzip.write('\n');
+    }
+    this.gzip.end();
+    await this.gzipDone;
+    const gzipped = Buffer.concat(this.compressed);
     return {
       gzipped,
-      sha256: createHash('sha256').update(body).digest('hex'),
+      sha256: this.hash.digest('hex'),
       gzippedSha256Base64: createHash('sha256').update(gzipped).digest('base64'),
-      eventCount: this.lines.length,
-      uncompressedBytes: body.length,
+      eventCount: this.count,
+      uncompressedBytes: this.count === 0 ? 1 : this.bytes,
       firstEventTime: this.earliest === undefined ? undefined : new Date(this.earliest).toISOString(),
       lastEventTime: this.latest === undefined ? undefined : new Date(this.latest).toISOString(),
     };
+  }
+
+  private flushPending(): void {
+    if (this.pending.length === 0) return;
+    const chunk = Buffer.from(this.pending.join(''), 'utf8');
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.hash.update(chunk);
+    this.gzip.write(chunk);
   }
 }

@@ -263,4 +263,26 @@ describe('BatchBuilder', () => {
   it('is not full when empty', () => {
     expect(new BatchBuilder('itemusages', 1, 1).full).toBe(false);
   });
+  it('counts every invalid event but keeps only a few as examples for the log', async () => {
+    const batch = new BatchBuilder('auditevents', 1_000, 10_000_000);
+    for (let i = 0; i < 50; i++) batch.add({ uuid: `U${i}`, timestamp: 'yesterday' });
+
+    const sealed = await batch.seal();
+
+    expect(batch.invalidCount).toBe(50);
+    expect(batch.invalid).toHaveLength(10);
+    expect(batch.invalid[0]).toMatchObject({
+      uuid: 'U0',
+      reason: expect.stringContaining('timestamp: not an RFC 3339 timestamp'),
+    });
+    expect(sealed.eventCount).toBe(50);
+  });
+
+  it('refuses to add to a sealed batch', async () => {
+    const batch = new BatchBuilder('itemusages', 10, 1_000_000);
+    batch.add({ uuid: 'A', timestamp: '2026-01-01T00:00:00Z' });
+    await batch.seal();
+
+    expect(() => batch.add({ uuid: 'B' })).toThrow(/after seal/);
+  });
 });
