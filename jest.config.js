@@ -1,6 +1,12 @@
 // Transpile only (isolatedModules): `tsc --noEmit` type-checks the whole tree once, before jest.
 const tsJest = {
-  tsconfig: { allowJs: true, isolatedModules: true, module: 'commonjs', moduleResolution: 'node10', ignoreDeprecations: '6.0' },
+  tsconfig: {
+    allowJs: true,
+    isolatedModules: true,
+    module: 'commonjs',
+    moduleResolution: 'node10',
+    ignoreDeprecations: '6.0',
+  },
 };
 
 /** @type {import('jest').Config} */

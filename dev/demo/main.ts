@@ -15,7 +15,6 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
 import type { RunSummary } from '../../lambdas/collector/collector';
 import type * as HandlerModule from '../../lambdas/collector/handler';
 import {
@@ -31,6 +30,7 @@ import { GENESIS_SHA256 } from '../../lambdas/shared/state-store';
 import { writeReport } from '../../search/report/write-report';
 import { writeSampleLookups } from '../../search/sample-lookups';
 import { startLocalAws } from '../local/aws';
+import { localCollectorEnv, localLambdaContext } from '../local/collector-env';
 import { startSimulator } from '../simulator';
 
 const HOUR = 3_600_000;
@@ -67,19 +67,15 @@ async function main(): Promise<void> {
   const sim = await startSimulator({ latencyMs: { min: 5, max: 25 }, seed: 7 });
   const aws = await startLocalAws({ s3Directory: join(demoDir, 's3rver') });
   aws.secrets.put(SECRET_ID, JSON.stringify({ token: sim.mintToken() }));
-  Object.assign(process.env, aws.sdkEnv, {
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-    SOURCE_NAME: SOURCE,
-    TOKEN_SECRET_ID: SECRET_ID,
-    EVENTS_API_URL: sim.url,
-    ALLOW_CUSTOM_EVENTS_API_URL: 'true',
-    STATE_TABLE: aws.tableName,
-    ARCHIVE_BUCKET: aws.bucket,
-    S3_FORCE_PATH_STYLE: 'true',
-    BATCH_MAX_EVENTS: '5000',
-    POWERTOOLS_LOG_LEVEL: 'CRITICAL',
-    POWERTOOLS_METRICS_DISABLED: 'true',
-  });
+  Object.assign(
+    process.env,
+    localCollectorEnv({ aws, eventsApiUrl: sim.url, source: SOURCE, secretId: SECRET_ID }),
+    {
+      BATCH_MAX_EVENTS: '5000',
+      POWERTOOLS_LOG_LEVEL: 'CRITICAL',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    },
+  );
   out(`  Events API simulator   ${sim.url}`);
   out(`  DynamoDB (dynalite)    ${aws.dynamo.endpoint}  table ${aws.tableName}`);
   out(`  S3 (s3rver)            ${aws.s3.endpoint}  bucket ${aws.bucket}`);
@@ -149,7 +145,7 @@ async function main(): Promise<void> {
     const started = performance.now();
     const results = await Promise.all(
       Array.from({ length: step.invocations ?? 1 }, () =>
-        handler({ source: 'aws.scheduler' }, lambdaContext(300_000)),
+        handler({ source: 'aws.scheduler' }, localLambdaContext({ source: SOURCE, remainingMs: 300_000 })),
       ),
     );
     const seconds = (performance.now() - started) / 1000;
@@ -243,24 +239,6 @@ async function main(): Promise<void> {
   await sim.close();
   await aws.close();
   if (problems.length > 0) process.exitCode = 1;
-}
-
-function lambdaContext(remainingMs: number): Context {
-  const deadline = Date.now() + remainingMs;
-  return {
-    awsRequestId: `demo-${Math.random().toString(36).slice(2, 10)}`,
-    functionName: `op-events-collector-${SOURCE}`,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:op-events-collector-${SOURCE}`,
-    memoryLimitInMB: '512',
-    logGroupName: `/aws/lambda/op-events-collector-${SOURCE}`,
-    logStreamName: 'demo',
-    callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => deadline - Date.now(),
-    done: () => undefined,
-    fail: () => undefined,
-    succeed: () => undefined,
-  };
 }
 
 function totalArchived(results: RunSummary[]): number {

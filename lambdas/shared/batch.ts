@@ -42,7 +42,7 @@ const MAX_INVALID_EXAMPLES = 10;
  * gzip level: 4 compresses NDJSON of events within a few percent of the default 6 for
  * about half its CPU, which matters on a Lambda's share of a core (see BENCHMARKS.md).
  */
-const GZIP_LEVEL = 4;
+export const GZIP_LEVEL = 4;
 
 /**
  * Accumulates one batch: each event as one NDJSON line, serialised once from what the API

@@ -3,6 +3,7 @@ import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from '@aws-
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { type LocalAws, startLocalAws } from '../../dev/local/aws';
+import { localCollectorEnv, localLambdaContext } from '../../dev/local/collector-env';
 import { type Simulator, startSimulator } from '../../dev/simulator';
 import type { RunSummary } from '../../lambdas/collector/collector';
 import type * as HandlerModuleNamespace from '../../lambdas/collector/handler';
@@ -24,27 +25,12 @@ describe('collector Lambda handler', () => {
   const restore: Array<() => void> = [];
   const errors: string[] = [];
 
-  function context(remainingMs: number): Context {
-    const deadline = Date.now() + remainingMs;
-    return {
-      awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
-      functionName: 'op-events-collector-acme',
-      functionVersion: '$LATEST',
-      invokedFunctionArn: 'arn:aws:lambda:us-east-1:000000000000:function:op-events-collector-acme',
-      memoryLimitInMB: '512',
-      logGroupName: '/aws/lambda/op-events-collector-acme',
-      logStreamName: 'local',
-      callbackWaitsForEmptyEventLoop: true,
-      getRemainingTimeInMillis: () => deadline - Date.now(),
-      done: () => undefined,
-      fail: () => undefined,
-      succeed: () => undefined,
-    };
-  }
-
   async function invoke(remainingMs = 120_000): Promise<RunSummary | Error> {
     try {
-      return await handler({ 'detail-type': 'Scheduled Event' }, context(remainingMs));
+      return await handler(
+        { 'detail-type': 'Scheduled Event' },
+        localLambdaContext({ source: 'acme', remainingMs }),
+      );
     } catch (error) {
       errors.push(String(error), JSON.stringify(error), (error as Error).stack ?? '');
       return error as Error;
@@ -63,20 +49,17 @@ describe('collector Lambda handler', () => {
     aws = await startLocalAws();
     token = sim.mintToken();
     aws.secrets.put('prod/op-events-token', token);
-    Object.assign(process.env, aws.sdkEnv, {
-      SOURCE_NAME: 'acme',
-      TOKEN_SECRET_ID: 'prod/op-events-token',
-      EVENTS_API_URL: sim.url,
-      ALLOW_CUSTOM_EVENTS_API_URL: 'true',
-      STATE_TABLE: aws.tableName,
-      ARCHIVE_BUCKET: aws.bucket,
-      ARCHIVE_PREFIX: '1password/',
-      S3_FORCE_PATH_STYLE: 'true',
-      DEADLINE_MARGIN_MS: '1500',
-      POWERTOOLS_LOG_LEVEL: 'DEBUG',
-      POWERTOOLS_DEV: 'false',
-      POWERTOOLS_METRICS_DISABLED: 'false',
-    });
+    Object.assign(
+      process.env,
+      localCollectorEnv({ aws, eventsApiUrl: sim.url, source: 'acme', secretId: 'prod/op-events-token' }),
+      {
+        ARCHIVE_PREFIX: '1password/',
+        DEADLINE_MARGIN_MS: '1500',
+        POWERTOOLS_LOG_LEVEL: 'DEBUG',
+        POWERTOOLS_DEV: 'false',
+        POWERTOOLS_METRICS_DISABLED: 'false',
+      },
+    );
     output = [];
     for (const stream of [process.stdout, process.stderr]) {
       const write = stream.write.bind(stream);

@@ -120,16 +120,7 @@ describe('query and report commands', () => {
     const io = { stdout: new Buffered(), stderr: new Buffered() };
 
     const status = await reportCommand(
-      parseReportArgs([
-        '--dir',
-        dir,
-        '--out',
-        out,
-        '--now',
-        NOW.toISOString(),
-        '--title',
-        'Acme <activity>',
-      ]),
+      parseReportArgs(['--dir', dir, '--out', out, '--now', NOW.toISOString(), '--title', 'Acme <activity>']),
       io,
     );
 

@@ -1,4 +1,5 @@
 import { type LocalAws, startLocalAws } from '../../dev/local/aws';
+import { localCollectorEnv } from '../../dev/local/collector-env';
 import { type Simulator, type SimulatorOptions, startSimulator } from '../../dev/simulator';
 import { type CollectorDependencies, type RunSummary, runCollector } from '../../lambdas/collector/collector';
 import { buildDependencies } from '../../lambdas/collector/dependencies';
@@ -86,13 +87,7 @@ export async function startEnvironment(
   const log = new MemoryLog();
   const metrics = new MemoryMetrics();
   const collectorEnv: Record<string, string> = {
-    SOURCE_NAME: SOURCE,
-    TOKEN_SECRET_ID: SECRET_ID,
-    EVENTS_API_URL: sim.url,
-    ALLOW_CUSTOM_EVENTS_API_URL: 'true',
-    STATE_TABLE: aws.tableName,
-    ARCHIVE_BUCKET: aws.bucket,
-    S3_FORCE_PATH_STYLE: 'true',
+    ...localCollectorEnv({ aws, eventsApiUrl: sim.url, source: SOURCE, secretId: SECRET_ID }),
     ...options.collectorEnv,
   };
   Object.assign(process.env, aws.sdkEnv);

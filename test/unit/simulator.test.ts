@@ -679,5 +679,4 @@ describe('Events API simulator: generated data', () => {
       expect(mean).toBeLessThan(900);
     }
   });
-
 });
