@@ -1,11 +1,7 @@
 import { gunzipSync } from 'node:zlib';
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { MetadataKey, parseBatchKey } from './archive-format';
-
-export interface ArchivedObject {
-  readonly key: string;
-  readonly size: number;
-}
+import { type ArchiveEntry, S3ArchiveSource } from './archive-source';
 
 export interface ArchivedBatch {
   readonly key: string;
@@ -17,25 +13,8 @@ export interface ArchivedBatch {
 }
 
 /** Every key under `prefix`, page by page, in S3's (lexicographic) order. */
-export async function* listArchive(
-  client: S3Client,
-  bucket: string,
-  prefix: string,
-): AsyncGenerator<ArchivedObject> {
-  let token: string | undefined;
-  do {
-    const page = await client.send(
-      new ListObjectsV2Command({
-        Bucket: bucket,
-        Prefix: prefix,
-        ...(token ? { ContinuationToken: token } : {}),
-      }),
-    );
-    for (const object of page.Contents ?? []) {
-      if (object.Key) yield { key: object.Key, size: object.Size ?? 0 };
-    }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+export function listArchive(client: S3Client, bucket: string, prefix: string): AsyncIterable<ArchiveEntry> {
+  return new S3ArchiveSource(client, bucket).list(prefix);
 }
 
 export async function readBatch(client: S3Client, bucket: string, key: string): Promise<ArchivedBatch> {
