@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -15,6 +14,7 @@ import {
   zodNamespaceImport,
 } from './support/bundle';
 import { FUNCTION_MEMORY_MB, lambdaNodeFlags } from './support/lambda-runner';
+import { runProbe } from './support/probe';
 import { type BenchServers, startServers } from './support/servers';
 import { formatBytes, formatNumber, median, quantile } from './support/stats';
 import { type BenchOptions, figure, type Section, verdictOf } from './types';
@@ -303,24 +303,12 @@ function coldStartFindings(
   return lines.join('\n');
 }
 
-function timeProcess(file: string, servers: BenchServers, nodeOptions: string): Promise<Timing> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...lambdaNodeFlags(FUNCTION_MEMORY_MB), '-e', PROBE, file], {
-      env: servers.lambdaEnv(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = stderr.split('\n').find((l) => l.startsWith('BENCH '));
-      if (!line) return reject(new Error(`the cold-start probe exited with ${code}: ${stderr}`));
-      const timing = JSON.parse(line.slice('BENCH '.length)) as Timing & { failed?: string };
-      if (timing.failed)
-        return reject(new Error(`the cold-start probe's invocation failed: ${timing.failed}`));
-      resolve(timing);
-    });
-  });
+async function timeProcess(file: string, servers: BenchServers, nodeOptions: string): Promise<Timing> {
+  const timing = await runProbe<Timing & { failed?: string }>(
+    'cold-start probe',
+    ['-e', PROBE, file],
+    servers.lambdaEnv(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+  );
+  if (timing.failed) throw new Error(`the cold-start probe's invocation failed: ${timing.failed}`);
+  return timing;
 }

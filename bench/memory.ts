@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CatchupRun } from './catchup';
@@ -6,6 +5,7 @@ import { DEFAULT_BATCH_MAX_BYTES, DEFAULT_BATCH_MAX_EVENTS } from './cpu';
 import { bundle, PROJECT_ROOT, scratchDir } from './support/bundle';
 import { generateCorpus, pageBodies } from './support/corpus';
 import { FUNCTION_MEMORY_MB, lambdaNodeFlags } from './support/lambda-runner';
+import { runProbe } from './support/probe';
 import { startServers } from './support/servers';
 import { formatBytes, formatNumber } from './support/stats';
 import { type BenchOptions, figure, type Section, verdictOf } from './types';
@@ -144,7 +144,7 @@ function memoryFindings(
   const lines = [
     `A process that has built no batch to speak of peaks at ${formatBytes(onePage.maxRssKiB * 1024)} (code, SDK clients, the heap's working room). A default batch (${formatBytes(defaults.uncompressedBytes)} of NDJSON) ${
       perBatch < 0.5
-        ? `adds ${formatBytes(Math.max(0, (defaults.maxRssKiB - onePage.maxRssKiB) * 1024))}: the builder compresses and hashes lines in 256 KiB chunks as they arrive, so it holds only its ${formatBytes(defaults.gzippedBytes)} of gzip, and the page being read dominates.`
+        ? `adds nothing measurable (${formatBytes(Math.max(0, (defaults.maxRssKiB - onePage.maxRssKiB) * 1024))}): the builder compresses and hashes lines in 256 KiB chunks as they arrive, so it holds only its ${formatBytes(defaults.gzippedBytes)} of gzip, and the page being read dominates.`
         : `adds ${formatBytes((defaults.maxRssKiB - onePage.maxRssKiB) * 1024)}, ${perBatch.toFixed(1)}× its size.`
     }`,
   ];
@@ -173,27 +173,9 @@ function measureBatch(
   env: Record<string, string>,
   maxBytes: number,
 ): Promise<BatchMemory> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(
-      process.execPath,
-      [
-        ...lambdaNodeFlags(FUNCTION_MEMORY_MB),
-        childFile,
-        pagesFile,
-        String(DEFAULT_BATCH_MAX_EVENTS),
-        String(maxBytes),
-      ],
-      { env, stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString('utf8');
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      const line = stderr.split('\n').find((l) => l.startsWith('BENCH '));
-      if (!line) return reject(new Error(`the memory probe exited with ${code}: ${stderr}`));
-      resolve(JSON.parse(line.slice('BENCH '.length)) as BatchMemory);
-    });
-  });
+  return runProbe<BatchMemory>(
+    'memory probe',
+    [childFile, pagesFile, String(DEFAULT_BATCH_MAX_EVENTS), String(maxBytes)],
+    env,
+  );
 }
