@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
@@ -14,7 +15,16 @@ let dependencies: CollectorDependencies | undefined;
 
 async function collect(_event: unknown, context: Context): Promise<RunSummary> {
   dependencies ??= buildDependencies(process.env, logger);
-  return runCollector(dependencies, Date.now() + context.getRemainingTimeInMillis(), context.awsRequestId);
+  return runCollector(dependencies, Date.now() + context.getRemainingTimeInMillis(), leaseOwner(context));
+}
+
+/**
+ * Who holds a stream's lease: unique per invocation. Lambda redelivers an asynchronous event
+ * with the same request id, so the id alone would let a redelivered run share the lease of a
+ * run still in progress; it stays in the owner so logs and the state table can be matched.
+ */
+export function leaseOwner(context: Pick<Context, 'awsRequestId'>): string {
+  return `${context.awsRequestId}/${randomUUID()}`;
 }
 
 export const handler = middy(collect).use(injectLambdaContext(logger, { resetKeys: true }));

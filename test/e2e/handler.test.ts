@@ -149,6 +149,32 @@ describe('collector Lambda handler', () => {
     );
   });
 
+  it('lets a redelivered event (same request id) back off while the first delivery still runs', async () => {
+    const now = Date.now();
+    const served = sim.generate('itemusages', 3_000, { from: now - 3_600_000, to: now });
+    const before = await aws.clients.s3.send(new ListObjectsV2Command({ Bucket: aws.bucket }));
+    const context = localLambdaContext({ source: 'acme', remainingMs: 120_000, requestId: 'redelivered-1' });
+
+    const [first, second] = await Promise.all([
+      handler({ 'detail-type': 'Scheduled Event' }, context),
+      handler({ 'detail-type': 'Scheduled Event' }, context),
+    ]);
+
+    const statuses = (summary: RunSummary) => summary.streams.map((s) => s.status);
+    expect([...statuses(first), ...statuses(second)].sort()).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'skipped',
+      'skipped',
+      'skipped',
+    ]);
+    const archived = [...first.streams, ...second.streams].reduce((sum, s) => sum + s.eventsArchived, 0);
+    expect(archived).toBe(served.length);
+    const after = await aws.clients.s3.send(new ListObjectsV2Command({ Bucket: aws.bucket }));
+    expect((after.KeyCount ?? 0) - (before.KeyCount ?? 0)).toBe(1);
+  });
+
   it('fails the invocation with an auth error naming the source when the token is revoked', async () => {
     sim.revokeToken(token);
 
