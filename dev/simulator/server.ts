@@ -76,7 +76,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const faults = new FaultPlan(createRandom(seed, 'chaos'));
   const integrationUuid = base32Id(createRandom(seed, 'integration'));
   const tokens = new TokenAuthority();
-  const cursors = new CursorCodec(randomBytes(32));
+  // Replaced by expireCursors(): every cursor issued before then is refused, as an expired one would be.
+  let cursors = new CursorCodec(randomBytes(32));
   const limiter = rateLimit ? new RateLimiter(rateLimit.perMinute, rateLimit.perHour) : undefined;
   const stores = Object.fromEntries(FEATURES.map((f) => [f, new EventStore()])) as Record<
     Feature,
@@ -343,6 +344,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       });
     },
     revokeToken: (token) => tokens.revoke(token),
+    expireCursors() {
+      cursors = new CursorCodec(randomBytes(32));
+    },
     generate(feature, count, range = {}) {
       const to = range.to ?? now();
       const from = range.from ?? to - HOUR_MS;

@@ -62,7 +62,7 @@ export interface MintTokenOptions {
 export type Fault =
   | {
       kind: 'status';
-      status: 429 | 500 | 502 | 503 | 504 | 400 | 401 | 403 | 404;
+      status: 429 | 500 | 502 | 503 | 504 | 400 | 401 | 403 | 404 | 408 | 409 | 425;
       /** Sent as `Retry-After` whatever `SimulatorOptions.retryAfter` says. */
       retryAfterSeconds?: number;
     }
@@ -129,6 +129,8 @@ export interface Simulator {
   mintToken(options?: MintTokenOptions): string;
   /** Later requests with this token get 401. */
   revokeToken(token: string): void;
+  /** From now on every cursor issued so far is refused with HTTP 400, as the API refuses a cursor it no longer accepts. */
+  expireCursors(): void;
   /** Generates realistic events, ingests them now in timestamp order and returns them as stored. */
   generate(feature: Feature, count: number, options?: { from?: number; to?: number }): SimEvent[];
   /** Ingests events as they are, e.g. late events whose timestamps are older than ones already served. */

@@ -25,6 +25,11 @@ export interface CollectorDependencies {
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly retry?: RetryPolicy;
+  /**
+   * How long before its lease lapses a stream stops writing and aborts its AWS calls.
+   * @default DEFAULT_LEASE_SAFETY_MS (30 s)
+   */
+  readonly leaseSafetyMs?: number;
   /** Replaces the Events API client (tests wrap the real one to inject faults). */
   readonly pageSource?: (client: EventsApiClient) => PageSource;
 }
@@ -135,6 +140,7 @@ export async function runCollector(
           startFrom,
           fetchDeadline,
           leaseExpiresAt: invocationDeadline + LEASE_GRACE_MS,
+          ...(deps.leaseSafetyMs === undefined ? {} : { leaseSafetyMs: deps.leaseSafetyMs }),
           batchMaxEvents: env.BATCH_MAX_EVENTS,
           batchMaxBytes: env.BATCH_MAX_BYTES,
         },
@@ -156,6 +162,7 @@ export async function runCollector(
       objectsWritten: result.objectsWritten,
       pages: result.pages,
       invalidEvents: result.invalidEvents,
+      cursorResets: result.cursorResets,
       throttles: result.throttles,
       errorsByKind: result.errorsByKind,
       lagSeconds: ageSeconds,
@@ -172,6 +179,8 @@ export async function runCollector(
       newestEventTime: result.newestEventTime,
       caughtUp: result.caughtUp,
       invalidEvents: result.invalidEvents,
+      ...(result.cursorResets > 0 ? { cursorResets: result.cursorResets } : {}),
+      ...(result.duplicatesDropped > 0 ? { duplicatesDropped: result.duplicatesDropped } : {}),
       firstSeq: result.firstSeq,
       lastSeq: result.lastSeq,
       ...(result.stream === 'signinattempts'

@@ -1,7 +1,8 @@
-import { batchKey } from '../shared/archive-format';
-import type { ArchiveStore } from '../shared/archive-writer';
+import { batchKey, streamPrefix } from '../shared/archive-format';
+import { type ArchiveStore, KeyOccupiedError, writeOutcomeUnknown } from '../shared/archive-writer';
 import { BatchBuilder } from '../shared/batch';
 import {
+  ArchiveWriteError,
   ConfigError,
   describeError,
   type EventsApiError,
@@ -13,8 +14,14 @@ import type { EventType } from '../shared/event-types';
 import { OutOfTimeError, type PageRequest } from '../shared/events-api/client';
 import type { Page } from '../shared/events-api/schemas';
 import type { Log } from '../shared/observability';
-import { type BatchIntent, StaleWriteError, type StateStore, type StreamState } from '../shared/state-store';
-import { utcDate } from '../shared/time';
+import {
+  type BatchIntent,
+  type CursorReset,
+  StaleWriteError,
+  type StateStore,
+  type StreamState,
+} from '../shared/state-store';
+import { DAY_MS, parseRfc3339, RETENTION_MS, utcDate } from '../shared/time';
 
 /** The part of the Events API client a stream needs. */
 export interface PageSource {
@@ -42,6 +49,16 @@ export interface StreamRunSettings {
   readonly batchMaxBytes: number;
   /** Consecutive empty pages with `has_more: true` after which the run stops polling. */
   readonly maxEmptyPagesInARow?: number;
+  /**
+   * No write starts, and AWS calls in flight are aborted, this long before the lease lapses.
+   * @default DEFAULT_LEASE_SAFETY_MS (30 s)
+   */
+  readonly leaseSafetyMs?: number;
+  /**
+   * How far before its newest archived event a stream restarts when the API refuses its cursor.
+   * @default DEFAULT_RESET_OVERLAP_MS (2 days)
+   */
+  readonly resetOverlapMs?: number;
 }
 
 export interface StreamCollaborators {
@@ -66,6 +83,10 @@ export interface StreamSummary {
   /** The API said `has_more: false`: nothing was left to fetch when the run ended. */
   readonly caughtUp: boolean;
   readonly invalidEvents: number;
+  /** 1 when the API refused the stored cursor and the stream restarted from a time. */
+  readonly cursorResets: number;
+  /** Events the API served again after a cursor reset that the archive already held: dropped, not archived twice. */
+  readonly duplicatesDropped: number;
   readonly throttles: number;
   readonly errorsByKind: Map<EventsApiError['kind'], number>;
   /** Item usage by action, sign-ins by category, audit events by action. */
@@ -78,21 +99,38 @@ export interface StreamSummary {
 
 const DEFAULT_MAX_EMPTY_PAGES_IN_A_ROW = 5;
 
-/** An object is only written while the lease has at least this long to run. */
-const LEASE_SAFETY_MS = 30_000;
+/** No write starts, and every AWS call in flight is aborted, once the lease has less than this to run. */
+export const DEFAULT_LEASE_SAFETY_MS = 30_000;
+
+/**
+ * How far before the newest archived event a stream restarts when the API refuses its cursor:
+ * item usage arrives up to a day late, so two days cover what the refused cursor had not yet served.
+ */
+export const DEFAULT_RESET_OVERLAP_MS = 2 * DAY_MS;
+
+/** A restart is asked this far inside the API's retention, so the request still falls within it when it arrives. */
+const RETENTION_SLACK_MS = 10 * 60_000;
+
+/** An earlier run's stalled write landed under the batch's key and was adopted; this run's fetched batch is void. */
+class LateWriteAdopted extends Error {
+  override readonly name = 'LateWriteAdopted';
+}
 
 /**
  * Runs one stream once: lease, recovery of an interrupted batch, paging, and batches
  * written with the three-step protocol that makes every event land exactly once:
  *
- *   1. record the intended batch (seq, key, hash, cursor after it) in the state item;
+ *   1. record the intended batch (seq, key, hash, cursor before and after it) in the state item;
  *   2. write the object;
  *   3. commit: move the cursor, sequence and hash chain, and clear the intent.
  *
- * Each step is a conditional write fenced by the lease. A run that finds an intent left by
- * a crash commits it if its object exists (with the intended hash) and drops it otherwise;
- * since the cursor only moves in step 3, a dropped batch is fetched again from the same
- * cursor. While one batch is written the next one is fetched.
+ * Each step is a conditional write fenced by the lease, and every AWS call is aborted when the
+ * lease is about to lapse. A run that finds an intent left by another run commits it if its
+ * object exists (with the intended hash); if not, it abandons the intent, which keeps the
+ * sequence number's key, and fetches the same events again from the unchanged cursor. Should
+ * the abandoned write land after all, the key holds a batch the protocol recorded, which is
+ * adopted in place of the new one. A write whose outcome is unknown keeps the intent and the
+ * lease, so no other run writes that sequence number until the write has settled.
  */
 export class StreamCollector {
   private state!: StreamState;
@@ -100,9 +138,14 @@ export class StreamCollector {
   private objectsWritten = 0;
   private pages = 0;
   private invalidEvents = 0;
+  private cursorResets = 0;
+  private duplicatesDropped = 0;
   private newestMs: number | undefined;
   private firstSeq: number | undefined;
   private lastSeq: number | undefined;
+  /** A write failed in a way that may still create the object: the lease must not be released. */
+  private writeInDoubt = false;
+  private fence!: LeaseFence;
   private readonly counts: Record<string, number> = {};
   readonly errorsByKind = new Map<EventsApiError['kind'], number>();
   throttles = 0;
@@ -122,94 +165,136 @@ export class StreamCollector {
   async run(): Promise<StreamSummary> {
     const { state, now, log } = this.deps;
     const { source, stream, owner } = this.settings;
-    let lease: Awaited<ReturnType<StateStore['acquireLease']>>;
+    this.fence = new LeaseFence(
+      this.settings.leaseExpiresAt - (this.settings.leaseSafetyMs ?? DEFAULT_LEASE_SAFETY_MS),
+      now,
+      `source ${source}, stream ${stream}`,
+    );
     try {
-      lease = await state.acquireLease(
-        this.settings.stateKey,
-        source,
-        stream,
-        owner,
-        this.settings.leaseExpiresAt,
-        now(),
-      );
-    } catch (error) {
-      const failure = error instanceof Error ? error : new Error(String(error));
-      return this.summary('failed', false, failure, `could not take the stream's lease: ${failure.message}`);
-    }
-    if (!lease.acquired) {
-      const until = lease.until === undefined ? 'unknown' : new Date(lease.until).toISOString();
-      const reason = `another invocation (${lease.heldBy ?? 'unknown'}) holds the stream's lease until ${until}`;
-      log.info('stream skipped', { source, stream, reason });
-      return this.summary('skipped', false, undefined, reason);
-    }
-    this.state = lease.state;
+      let lease: Awaited<ReturnType<StateStore['acquireLease']>>;
+      try {
+        lease = await state.acquireLease(
+          this.settings.stateKey,
+          source,
+          stream,
+          owner,
+          this.settings.leaseExpiresAt,
+          now(),
+          this.fence.signal,
+        );
+      } catch (error) {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        return this.summary(
+          'failed',
+          false,
+          failure,
+          `could not take the stream's lease: ${failure.message}`,
+        );
+      }
+      if (!lease.acquired) {
+        const until = lease.until === undefined ? 'unknown' : new Date(lease.until).toISOString();
+        const reason = `another invocation (${lease.heldBy ?? 'unknown'}) holds the stream's lease until ${until}`;
+        log.info('stream skipped', { source, stream, reason });
+        return this.summary('skipped', false, undefined, reason);
+      }
+      this.state = lease.state;
 
-    let caughtUp = false;
-    let failure: Error | undefined;
-    try {
-      await this.recoverPendingBatch();
-      this.state = await this.checkApiHost();
-      caughtUp = await this.collect();
-    } catch (error) {
-      failure = error instanceof Error ? error : new Error(String(error));
+      let caughtUp = false;
+      let failure: Error | undefined;
+      try {
+        await this.recoverPendingBatch();
+        this.checkApiHost();
+        caughtUp = await this.collect();
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+      }
+      try {
+        await state.finishRun(
+          this.state,
+          owner,
+          { ...(failure ? { error: describeError(failure) } : {}), keepLease: this.writeInDoubt },
+          now(),
+        );
+      } catch (error) {
+        log.warn('could not release the lease; it lapses on its own', {
+          source,
+          stream,
+          error: describeError(error),
+        });
+      }
+      return this.summary(failure ? 'failed' : 'ok', caughtUp, failure, failure?.message);
+    } finally {
+      this.fence.dispose();
     }
-    try {
-      await state.finishRun(this.state, owner, failure ? { error: describeError(failure) } : {}, now());
-    } catch (error) {
-      log.warn('could not release the lease; it lapses on its own', {
-        source,
-        stream,
-        error: describeError(error),
-      });
-    }
-    return this.summary(failure ? 'failed' : 'ok', caughtUp, failure, failure?.message);
   }
 
-  /** Finishes or drops the batch an interrupted run left between steps 1 and 3. */
+  /**
+   * Settles the batch another run left between steps 1 and 3: commits it if its object is
+   * there, adopts an abandoned intent whose late write is there instead, and abandons it if
+   * the key is empty.
+   */
   private async recoverPendingBatch(): Promise<void> {
     const intent = this.state.pending;
     if (!intent) return;
     const { archive, state, log, now } = this.deps;
-    const stored = await archive.find(intent.key);
+    const { source, stream, owner } = this.settings;
+    const { signal } = this.fence;
+    const stored = await archive.find(intent.key, signal);
     if (stored === undefined) {
-      log.info('dropping an unwritten batch left by an interrupted run; its events are fetched again', {
-        source: this.settings.source,
-        stream: this.settings.stream,
+      log.info('abandoning a batch an earlier run recorded but did not write; its events are fetched again', {
+        source,
+        stream,
         seq: intent.seq,
+        key: intent.key,
       });
-      this.state = await this.fenced(() => state.discardIntent(this.state, this.settings.owner, intent));
+      this.state = await this.fenced(() => state.abandonIntent(this.state, owner, intent, signal));
       return;
     }
-    if (stored.sha256 !== intent.sha256) {
-      throw new IntegrityError(
-        `source ${this.settings.source}, stream ${this.settings.stream}: the archive object ${intent.key} of an ` +
-          `interrupted batch has body-sha256 ${stored.sha256 ?? '(none)'} but the batch recorded ${intent.sha256}. ` +
-          'The stream stopped without writing; run `verify` on it and see README §Operate.',
-      );
-    }
-    log.info('committing a batch that an interrupted run wrote but did not commit', {
-      source: this.settings.source,
-      stream: this.settings.stream,
-      seq: intent.seq,
-    });
-    this.state = await this.fenced(() => state.commitBatch(this.state, this.settings.owner, intent, now()));
-    this.countCommitted(intent);
+    const written = stored.sha256 === intent.sha256 ? intent : this.adoptable(stored.sha256);
+    if (written === undefined) throw this.foreignObject(intent.key, stored.sha256);
+    log.info(
+      written === intent
+        ? 'committing a batch that an earlier run wrote but did not commit'
+        : 'adopting a batch that an earlier run wrote late, after its intent was abandoned',
+      { source, stream, seq: written.seq, key: written.key },
+    );
+    this.state = await this.fenced(() => state.commitBatch(this.state, owner, written, now(), signal));
+    this.countCommitted(written);
   }
 
-  /** A cursor belongs to the host that minted it; refuse to send it anywhere else. */
-  private async checkApiHost(): Promise<StreamState> {
-    const { api, state } = this.deps;
-    if (this.state.apiUrl === undefined) {
-      return this.fenced(() => state.bindApiUrl(this.state, this.settings.owner, api.baseUrl));
+  /** The abandoned intent of the next sequence number whose object has this hash, if it started from the stored cursor. */
+  private adoptable(sha256: string | undefined): BatchIntent | undefined {
+    return this.state.abandoned.find(
+      (candidate) => candidate.sha256 === sha256 && candidate.cursorBefore === this.state.cursor,
+    );
+  }
+
+  /**
+   * A cursor belongs to the host that minted it; refuse to send it anywhere else. A stream is
+   * bound to a host only with its first committed cursor, so a failed first run on a wrong
+   * host binds nothing, and a stream with no cursor yet may move to another host.
+   */
+  private checkApiHost(): void {
+    const { api } = this.deps;
+    const { apiUrl, cursor } = this.state;
+    if (cursor === undefined || apiUrl === undefined || apiUrl === api.baseUrl) return;
+    throw new ConfigError(
+      `source ${this.settings.source}, stream ${this.settings.stream}: its cursor came from ${apiUrl} but the ` +
+        `collector now talks to ${api.baseUrl}. A cursor is only valid on its own host: restore EVENTS_API_URL, ` +
+        'or give the new 1Password account its own source.',
+    );
+  }
+
+  /** The first request of the run: the stored cursor, the restart of a cursor reset, or the start time. */
+  private firstRequest(): PageRequest {
+    const { startFrom, endTime } = this.settings;
+    const bounded = endTime === undefined ? {} : { endTime };
+    const reset = this.state.cursorReset;
+    if (reset !== undefined && reset.fromCursorVersion === this.state.cursorVersion) {
+      return { startTime: Date.parse(reset.restartFrom), ...bounded };
     }
-    if (this.state.apiUrl !== api.baseUrl && this.state.cursor !== undefined) {
-      throw new ConfigError(
-        `source ${this.settings.source}, stream ${this.settings.stream}: its cursor came from ${this.state.apiUrl} but the ` +
-          `collector now talks to ${api.baseUrl}. A cursor is only valid on its own host: restore EVENTS_API_URL, ` +
-          'or give the new 1Password account its own source.',
-      );
-    }
-    return this.state;
+    if (this.state.cursor !== undefined) return { cursor: this.state.cursor };
+    return { startTime: startFrom, ...bounded };
   }
 
   /** Pages until caught up or out of time; returns whether the API said there is no more. */
@@ -217,14 +302,14 @@ export class StreamCollector {
     const { api, now } = this.deps;
     const { stream, fetchDeadline, batchMaxEvents, batchMaxBytes } = this.settings;
     const maxEmpty = this.settings.maxEmptyPagesInARow ?? DEFAULT_MAX_EMPTY_PAGES_IN_A_ROW;
-    const { startFrom, endTime } = this.settings;
-    let request: PageRequest = this.state.cursor
-      ? { cursor: this.state.cursor }
-      : { startTime: startFrom, ...(endTime === undefined ? {} : { endTime }) };
+    let request = this.firstRequest();
     let cursor = this.state.cursor;
+    // While the stream recovers from a refused cursor: the uuids it had already archived.
+    let archived = this.state.cursorReset ? await this.archivedSince(this.state.cursorReset) : undefined;
     let batch = new BatchBuilder(stream, batchMaxEvents, batchMaxBytes);
     let writing: Promise<void> = Promise.resolve();
     let writeFailure: unknown;
+    let fetchFailure: unknown;
     let emptyInARow = 0;
     let caughtUp = false;
 
@@ -232,25 +317,44 @@ export class StreamCollector {
       // One batch is written while the next is fetched; a second waits for the first,
       // so batches commit in order and at most two are held in memory.
       await writing;
-      writing = this.writeBatch(full, cursorAfter);
-      writing.catch((error: unknown) => {
+      if (writeFailure !== undefined) return;
+      writing = this.writeBatch(full, cursorAfter).catch((error: unknown) => {
         writeFailure ??= error;
       });
     };
 
     try {
-      while (now() < fetchDeadline) {
-        if (writeFailure !== undefined) break;
+      while (now() < fetchDeadline && writeFailure === undefined) {
         let page: Page;
         try {
           page = await api.fetchPage(stream, request, fetchDeadline);
         } catch (error) {
           if (error instanceof OutOfTimeError) break;
-          if (error instanceof RequestRejectedError && 'cursor' in request) throw this.cursorRejected(error);
-          throw error;
+          if (!isRefusedCursor(error, request)) throw error;
+          // What arrived with cursors the API accepted is archived first; the restart goes on from there.
+          if (batch.eventCount > 0 && cursor !== undefined) await flush(batch, cursor);
+          batch = new BatchBuilder(stream, batchMaxEvents, batchMaxBytes);
+          await writing;
+          if (writeFailure !== undefined) break;
+          if (this.cursorResets > 0) throw this.refusedAgain(error);
+          const reset = await this.resetCursor(error);
+          archived = await this.archivedSince(reset);
+          request = this.firstRequest();
+          cursor = this.state.cursor;
+          continue;
         }
         this.pages += 1;
-        for (const item of page.items) batch.add(item);
+        page.items.forEach((item) => {
+          const uuid = (item as { uuid?: unknown } | null)?.uuid;
+          if (archived !== undefined && typeof uuid === 'string') {
+            if (archived.has(uuid)) {
+              this.duplicatesDropped += 1;
+              return;
+            }
+            archived.add(uuid);
+          }
+          batch.add(item);
+        });
         cursor = page.cursor;
         request = { cursor };
         if (batch.full) {
@@ -268,51 +372,146 @@ export class StreamCollector {
           break;
         }
       }
-    } finally {
-      // Whatever was fetched before a stop or an error is written and committed, so the
-      // next run resumes from the last page that arrived whole.
-      if (batch.eventCount > 0 && cursor !== undefined) await flush(batch, cursor);
-      await writing;
+    } catch (error) {
+      fetchFailure = error;
     }
+    // Whatever was fetched before a stop or an error is written and committed, so the next
+    // run resumes from the last page that arrived whole.
+    if (batch.eventCount > 0 && cursor !== undefined) await flush(batch, cursor);
+    await writing;
+    if (writeFailure instanceof LateWriteAdopted) return false;
+    if (writeFailure !== undefined) throw writeFailure;
+    if (fetchFailure !== undefined) throw fetchFailure;
+
+    const endReset = caughtUp && this.state.cursorReset !== undefined;
+    const { signal } = this.fence;
     if (cursor !== undefined && cursor !== this.state.cursor) {
+      const moved = cursor;
       this.state = await this.fenced(() =>
-        this.deps.state.advanceCursor(this.state, this.settings.owner, cursor, api.baseUrl),
+        this.deps.state.advanceCursor(this.state, this.settings.owner, moved, api.baseUrl, {
+          endReset,
+          signal,
+        }),
       );
+    } else if (endReset) {
+      this.state = await this.fenced(() =>
+        this.deps.state.endCursorReset(this.state, this.settings.owner, signal),
+      );
+    }
+    if (endReset) {
+      this.deps.log.info('stream caught up after a cursor reset', {
+        source: this.settings.source,
+        stream,
+        duplicatesDropped: this.duplicatesDropped,
+      });
     }
     return caughtUp;
   }
 
+  /**
+   * The API refused the stored cursor (it expired, or was lost on 1Password's side). The
+   * stream restarts from its newest archived event minus an overlap that covers late
+   * arrivals, and drops every event it had already archived, so nothing is lost and nothing
+   * doubled; only events older than the API's retention can no longer be fetched.
+   */
+  private async resetCursor(error: RequestRejectedError): Promise<CursorReset> {
+    const { now, log, state } = this.deps;
+    const { source, stream, owner, stateKey, startFrom, endTime } = this.settings;
+    const at = now();
+    const overlapMs = this.settings.resetOverlapMs ?? DEFAULT_RESET_OVERLAP_MS;
+    const newest = parseRfc3339(this.state.newestEventTime);
+    const wanted = newest === undefined ? startFrom : newest - overlapMs;
+    const retained = at - RETENTION_MS + RETENTION_SLACK_MS;
+    // A bounded collection (a backfill) never restarts before its own start.
+    const floor = endTime === undefined ? retained : Math.max(retained, startFrom);
+    const restart = Math.max(wanted, floor);
+    const lost = newest !== undefined && newest < floor;
+    const reset: CursorReset = {
+      restartFrom: new Date(restart).toISOString(),
+      sinceDate: utcDate(restart),
+      at: new Date(at).toISOString(),
+      fromCursorVersion: this.state.cursorVersion,
+      ...(lost ? { lostFrom: new Date(newest).toISOString(), lostUntil: new Date(floor).toISOString() } : {}),
+    };
+    this.state = await this.fenced(() => state.startCursorReset(this.state, owner, reset, this.fence.signal));
+    this.cursorResets += 1;
+    log.warn('stream cursor reset', {
+      source,
+      stream,
+      stateKey,
+      status: error.status,
+      restartFrom: reset.restartFrom,
+      overlapHours: overlapMs / 3_600_000,
+      newestArchivedEventTime: this.state.newestEventTime,
+      ...(lost
+        ? {
+            lostFrom: reset.lostFrom,
+            lostUntil: reset.lostUntil,
+            loss:
+              'events between lostFrom and lostUntil that the refused cursor had not served are older than the ' +
+              "Events API's 120-day retention and cannot be fetched again",
+          }
+        : {}),
+      what:
+        'The Events API refused the stored cursor. The stream restarts from restartFrom and drops every event it ' +
+        'has already archived (by uuid), until it has caught up. Nothing to do unless a loss window is given.',
+    });
+    return reset;
+  }
+
+  /** The uuids the stream archived from the reset's restart day on. */
+  private async archivedSince(reset: CursorReset): Promise<Set<string>> {
+    const { source, stream, archivePrefix } = this.settings;
+    return this.deps.archive.archivedUuids(
+      streamPrefix(archivePrefix, source, stream),
+      reset.sinceDate,
+      this.fence.signal,
+    );
+  }
+
+  private refusedAgain(error: RequestRejectedError): RequestRejectedError {
+    const { source, stream, stateKey } = this.settings;
+    return new RequestRejectedError(
+      `source ${source}, stream ${stream}: the Events API refused the stream's cursor again right after a cursor ` +
+        `reset in the same run (HTTP ${error.status}). The stream keeps its archived batches and its state item ` +
+        `pk="${stateKey}"; the next run tries again. If this repeats, see README §Operate, "Cursor reset".`,
+      { cause: error, ...(error.status === undefined ? {} : { status: error.status }) },
+    );
+  }
+
   private async writeBatch(batch: BatchBuilder, cursorAfter: string): Promise<void> {
-    const { archive, state, now, log } = this.deps;
+    const { archive, api, state, now, log } = this.deps;
     const { source, stream, owner, archivePrefix } = this.settings;
+    const { signal } = this.fence;
     const sealed = await batch.seal();
     const seq = this.state.nextSeq;
+    // A sequence number keeps the key of its first intent: an abandoned write may still land there.
+    const key = this.state.abandoned[0]?.key ?? batchKey(archivePrefix, source, stream, utcDate(now()), seq);
     const intent: BatchIntent = {
       seq,
-      key: batchKey(archivePrefix, source, stream, utcDate(now()), seq),
+      key,
       cursorAfter,
+      ...(this.state.cursor === undefined ? {} : { cursorBefore: this.state.cursor }),
+      apiUrl: api.baseUrl,
       sha256: sealed.sha256,
       eventCount: sealed.eventCount,
       newestEventTime: sealed.lastEventTime,
       createdAt: new Date(now()).toISOString(),
     };
-    await this.fenced(() => state.recordIntent(this.state, owner, intent));
-    if (now() > this.settings.leaseExpiresAt - LEASE_SAFETY_MS) {
-      // Past this point another invocation may take the stream over; an object written now
-      // could race its batch of the same number. Leave the intent: the next run resolves it.
-      throw new LeaseLostError(
-        `source ${source}, stream ${stream}: the lease lapses before batch ${seq} could be written safely; not writing it.`,
+    await this.fenced(() => state.recordIntent(this.state, owner, intent, signal));
+    this.state = { ...this.state, pending: intent };
+    // Past this point another invocation may take the stream over; an object written now
+    // could race its batch of the same number. Leave the intent: the next run resolves it.
+    this.fence.throwIfLapsed(`batch ${seq} was not written`);
+    try {
+      await archive.put(
+        { key, source, stream, seq, prevSha256: this.state.prevSha256, batch: sealed },
+        signal,
       );
+    } catch (error) {
+      await this.writeFailed(intent, error);
     }
-    await archive.put({
-      key: intent.key,
-      source,
-      stream,
-      seq,
-      prevSha256: this.state.prevSha256,
-      batch: sealed,
-    });
-    this.state = await this.fenced(() => state.commitBatch(this.state, owner, intent, now()));
+    this.state = await this.fenced(() => state.commitBatch(this.state, owner, intent, now(), signal));
     this.countCommitted(intent);
     this.invalidEvents += batch.invalidCount;
     for (const [label, count] of batch.counts) this.counts[label] = (this.counts[label] ?? 0) + count;
@@ -331,21 +530,58 @@ export class StreamCollector {
         examples: batch.invalid,
       });
     }
-    log.debug('batch committed', { source, stream, seq, key: intent.key, events: intent.eventCount });
+    log.debug('batch committed', { source, stream, seq, key, events: intent.eventCount });
   }
 
-  /**
-   * The API refused the stream's cursor. Starting over from a timestamp could skip late
-   * events or archive some twice, so the stream stops and says what the operator can do.
-   */
-  private cursorRejected(error: RequestRejectedError): RequestRejectedError {
-    const { source, stream, stateKey } = this.settings;
-    return new RequestRejectedError(
-      `source ${source}, stream ${stream}: the Events API rejected the stream's stored cursor (HTTP ${error.status}). ` +
-        'The stream stays at its last committed batch and nothing was written. If it persists, the cursor has ' +
-        `expired: remove the "cursor" attribute of item pk="${stateKey}" in the state table to restart the stream from ` +
-        'START_FROM, then run `op-events-archive verify` and a `backfill` for any gap (README §Operate).',
-      { cause: error, ...(error.status === undefined ? {} : { status: error.status }) },
+  /** Decides what a failed write means for the intent; always throws. */
+  private async writeFailed(intent: BatchIntent, error: unknown): Promise<never> {
+    const { state, now, log } = this.deps;
+    const { source, stream, owner } = this.settings;
+    const where = `source ${source}, stream ${stream}`;
+    if (error instanceof KeyOccupiedError) {
+      const adopted = this.adoptable(error.existingSha256);
+      if (adopted !== undefined) {
+        log.info('adopting a batch that an earlier run wrote late, after its intent was abandoned', {
+          source,
+          stream,
+          seq: adopted.seq,
+          key: adopted.key,
+        });
+        this.state = await this.fenced(() =>
+          state.commitBatch(this.state, owner, adopted, now(), this.fence.signal),
+        );
+        this.countCommitted(adopted);
+        throw new LateWriteAdopted(`batch ${adopted.seq} adopted`);
+      }
+      this.fence.throwIfLapsed(`batch ${intent.seq}'s key was taken meanwhile`);
+      throw this.foreignObject(intent.key, error.existingSha256, error);
+    }
+    if (writeOutcomeUnknown(error) || this.fence.signal.aborted) {
+      this.writeInDoubt = true;
+      throw new ArchiveWriteError(
+        `${where}: the write of batch ${intent.seq} (${intent.key}) did not complete and may still land ` +
+          `(${describeError(error)}). Its intent and the stream's lease stay, so no other run writes that batch ` +
+          'before the lease lapses; the next run then commits the object if it landed, or fetches the events again.',
+        { cause: error },
+      );
+    }
+    // S3 refused the write outright: nothing can land, and the intent can go.
+    this.state = await this.fenced(() => state.discardIntent(this.state, owner, intent, this.fence.signal));
+    throw new ArchiveWriteError(
+      `${where}: S3 refused the write of batch ${intent.seq} (${describeError(error)}); nothing was written and the ` +
+        'cursor did not move. Check the collector role and the bucket policy (README §Operate, "Collector errors").',
+      { cause: error },
+    );
+  }
+
+  /** The key of the batch holds an object that no intent of this stream recorded. */
+  private foreignObject(key: string, sha256: string | undefined, cause?: unknown): IntegrityError {
+    const { source, stream } = this.settings;
+    return new IntegrityError(
+      `source ${source}, stream ${stream}: the archive object ${key} holds body-sha256 ${sha256 ?? '(none)'}, which ` +
+        'no batch of this stream recorded. The stream stopped without writing, so nothing was overwritten or ' +
+        'skipped; run `verify` on it and see README §Operate.',
+      cause === undefined ? undefined : { cause },
     );
   }
 
@@ -387,6 +623,8 @@ export class StreamCollector {
       newestEventTime: this.newestMs === undefined ? undefined : new Date(this.newestMs).toISOString(),
       caughtUp,
       invalidEvents: this.invalidEvents,
+      cursorResets: this.cursorResets,
+      duplicatesDropped: this.duplicatesDropped,
       throttles: this.throttles,
       errorsByKind: this.errorsByKind,
       counts: this.counts,
@@ -395,5 +633,53 @@ export class StreamCollector {
       error,
       reason,
     };
+  }
+}
+
+/** A 400 to a cursor request: the API no longer accepts the cursor (expired, or lost on its side). */
+function isRefusedCursor(error: unknown, request: PageRequest): error is RequestRejectedError {
+  return error instanceof RequestRejectedError && error.status === 400 && 'cursor' in request;
+}
+
+/**
+ * The lease, seen from the run that holds it: an AbortSignal that fires (in real time) when
+ * the lease is about to lapse, which every AWS call of the run carries, and a check against
+ * the run's own clock before each write, which also catches a process that was frozen.
+ */
+class LeaseFence {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly lapsesAt: number,
+    private readonly now: () => number,
+    private readonly what: string,
+  ) {
+    this.timer = setTimeout(
+      () => this.controller.abort(this.lapsedError('its AWS calls were aborted')),
+      Math.max(0, lapsesAt - now()),
+    );
+    this.timer.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  throwIfLapsed(consequence: string): void {
+    if (this.now() >= this.lapsesAt || this.controller.signal.aborted) {
+      throw this.lapsedError(consequence);
+    }
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+  }
+
+  private lapsedError(consequence: string): LeaseLostError {
+    return new LeaseLostError(
+      `${this.what}: the lease was about to lapse, so ${consequence}. What was committed stays; the intent ` +
+        'left behind is settled by the next run.',
+    );
   }
 }

@@ -96,6 +96,9 @@ export class MalformedResponseError extends EventsApiError {
  */
 export class IntegrityError extends ConnectorError {}
 
+/** A batch could not be written to the archive; the message says whether it may still land. */
+export class ArchiveWriteError extends ConnectorError {}
+
 /** Another invocation holds the stream's lease, or took it over while this one worked. */
 export class LeaseLostError extends ConnectorError {}
 

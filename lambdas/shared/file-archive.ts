@@ -2,9 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { link, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import { CONTENT_ENCODING, CONTENT_TYPE, MetadataKey } from './archive-format';
+import { gunzipSync } from 'node:zlib';
+import { CONTENT_ENCODING, CONTENT_TYPE, MetadataKey, parseBatchKey } from './archive-format';
 import type { ArchiveEntry, ArchiveSource, StoredObject } from './archive-source';
-import { type ArchiveStore, type BatchObject, batchMetadata, type StoredBatch } from './archive-writer';
+import {
+  type ArchiveStore,
+  type BatchObject,
+  batchMetadata,
+  KeyOccupiedError,
+  type StoredBatch,
+  uuidsOfNdjson,
+} from './archive-writer';
 import { IntegrityError } from './errors';
 
 /**
@@ -143,12 +151,24 @@ export class FileArchive implements ArchiveStore, ArchiveSource {
     };
   }
 
+  async archivedUuids(streamPrefix: string, sinceDate: string): Promise<Set<string>> {
+    const uuids = new Set<string>();
+    const from = `${streamPrefix}dt=${sinceDate}`;
+    for await (const { key } of this.list(streamPrefix)) {
+      if (key <= from || parseBatchKey(key) === undefined) continue;
+      const body = gunzipSync(await readFile(this.pathOf(key)));
+      for (const uuid of uuidsOfNdjson(body)) uuids.add(uuid);
+    }
+    return uuids;
+  }
+
   private sameBatchOrThrow(object: BatchObject, existing: StoredBatch): void {
     if (existing.sha256 === object.batch.sha256) return;
-    throw new IntegrityError(
+    throw new KeyOccupiedError(
       `archive object ${this.pathOf(object.key)} already exists with different content (body-sha256 ` +
-        `${existing.sha256 ?? 'missing'}, expected ${object.batch.sha256}); the stream stopped without writing. ` +
-        'Run `verify --dir` on the folder and see README §Operate.',
+        `${existing.sha256 ?? 'missing'}, expected ${object.batch.sha256})`,
+      object.key,
+      existing.sha256,
     );
   }
 

@@ -32,6 +32,8 @@ export const MetricName = {
    * (deadline or request budget reached): now minus the newest event time archived so far (Seconds).
    */
   behindSeconds: 'BehindSeconds',
+  /** [Source, Stream] The Events API rejected the stream's stored cursor and the stream restarted from a time, dropping events it had already archived (Count, only when > 0). */
+  cursorResets: 'CursorResets',
   /** [Source, Stream] HTTP 429 answers from the Events API (Count, only when > 0). */
   throttles: 'Throttles',
   /** [Source, Stream, ErrorKind] Events API errors by kind (Count, only when > 0). */

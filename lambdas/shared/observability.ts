@@ -22,6 +22,8 @@ export interface StreamMetrics {
   readonly objectsWritten: number;
   readonly pages: number;
   readonly invalidEvents: number;
+  /** The stream's stored cursor was refused and the stream restarted from a time. */
+  readonly cursorResets: number;
   readonly throttles: number;
   readonly errorsByKind: ReadonlyMap<ApiErrorKind, number>;
   /** Seconds from the newest event archived in this run to now. */
@@ -59,6 +61,7 @@ export class EmfMetricsSink implements MetricsSink {
         metrics.addMetric(MetricName.objectsWritten, MetricUnit.Count, m.objectsWritten);
       if (m.invalidEvents > 0) metrics.addMetric(MetricName.invalidEvents, MetricUnit.Count, m.invalidEvents);
       if (m.throttles > 0) metrics.addMetric(MetricName.throttles, MetricUnit.Count, m.throttles);
+      if (m.cursorResets > 0) metrics.addMetric(MetricName.cursorResets, MetricUnit.Count, m.cursorResets);
       if (m.lagSeconds !== undefined)
         metrics.addMetric(MetricName.lagSeconds, MetricUnit.Seconds, m.lagSeconds);
       if (m.behindSeconds !== undefined)

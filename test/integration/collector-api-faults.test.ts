@@ -1,4 +1,8 @@
+import { startSimulator } from '../../dev/simulator';
 import type { RunSummary } from '../../lambdas/collector/collector';
+import type { PageSource } from '../../lambdas/collector/stream-collector';
+import { EventsApiClient } from '../../lambdas/shared/events-api/client';
+import { RequestBudget } from '../../lambdas/shared/events-api/request-budget';
 import { StateStore, streamKey } from '../../lambdas/shared/state-store';
 import { SOURCE, startEnvironment, type TestEnvironment, uuidsOf } from '../support/environment';
 
@@ -139,27 +143,74 @@ describe('collector against a misbehaving Events API', () => {
     expect(uuidsOf(await env.archived(STREAM))).toEqual(uuidsOf(served));
   });
 
-  it('reports a 400 on its stored cursor instead of starting over', async () => {
+  it.each([404, 409] as const)(
+    'keeps the stored cursor on HTTP %i and does not restart the stream',
+    async (status) => {
+      await setUp();
+      ok(await env.run());
+      env.sim.inject({ fault: { kind: 'status', status }, feature: STREAM });
+      const before = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(
+        streamKey(SOURCE, STREAM),
+      );
+
+      const failed = await env.run({ overrides: FAST_RETRY });
+      const after = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(
+        streamKey(SOURCE, STREAM),
+      );
+
+      expect(failed).toBeInstanceOf(Error);
+      expect((failed as Error).message).toContain(`HTTP ${status}`);
+      expect(env.sim.log.filter((page) => page.status === status)).toHaveLength(1);
+      expect(after?.cursor).toBe(before?.cursor);
+      expect(after?.cursorReset).toBeUndefined();
+      expect(after?.lastError).toContain(`HTTP ${status}`);
+    },
+  );
+
+  it('binds the stream to a host only with its first cursor, so a failed first run on a wrong host binds nothing', async () => {
+    const served = await setUp();
+    const otherAccount = await startSimulator({ rateLimit: false });
+    // A first run against another account's host (a wrong region, say): the host refuses the token.
+    const wrongHost = (): PageSource =>
+      new EventsApiClient({
+        baseUrl: otherAccount.url,
+        tokens: { getToken: async () => env.token, refreshAfterRejection: async () => undefined },
+        budget: new RequestBudget(540, 27_000),
+        sourceName: SOURCE,
+      });
+    try {
+      const failed = await env.run({ overrides: { pageSource: wrongHost } });
+      const fixed = await env.run();
+      const next = await env.run();
+
+      expect((failed as Error).message).toMatch(/HTTP 401/);
+      expect(ok(fixed).streams[0]).toMatchObject({ status: 'ok', eventsArchived: served.length });
+      expect(ok(next).streams[0]).toMatchObject({ status: 'ok' });
+      const state = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(
+        streamKey(SOURCE, STREAM),
+      );
+      expect(state?.apiUrl).toBe(env.sim.url);
+    } finally {
+      await otherAccount.close();
+    }
+  });
+
+  it('refuses to send a cursor to another host once the stream is bound', async () => {
     await setUp();
     ok(await env.run());
-    env.sim.inject({ fault: { kind: 'status', status: 400 }, feature: STREAM });
-    const before = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(
-      streamKey(SOURCE, STREAM),
-    );
+    const otherAccount = await startSimulator({ rateLimit: false });
+    try {
+      const moved = await env.run({
+        overrides: {
+          pageSource: (client) => ({ baseUrl: otherAccount.url, fetchPage: client.fetchPage.bind(client) }),
+        },
+      });
 
-    const failed = await env.run({ overrides: FAST_RETRY });
-    const after = await new StateStore(env.aws.clients.documents, env.aws.tableName).get(
-      streamKey(SOURCE, STREAM),
-    );
-
-    expect(failed).toBeInstanceOf(Error);
-    expect((failed as Error).message).toMatch(
-      /stream signinattempts: the Events API rejected the stream's stored cursor \(HTTP 400\)/,
-    );
-    expect((failed as Error).message).toContain('pk="acme#signinattempts"');
-    expect(env.sim.log.filter((page) => page.status === 400)).toHaveLength(1);
-    expect(after?.cursor).toBe(before?.cursor);
-    expect(after?.lastError).toMatch(/HTTP 400/);
+      expect((moved as Error).message).toMatch(/its cursor came from .* but the collector now talks to/);
+      expect(otherAccount.stats.requests).toBe(0);
+    } finally {
+      await otherAccount.close();
+    }
   });
 
   it('stays under the real rate limits with the default request budget', async () => {

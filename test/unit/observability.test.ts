@@ -18,6 +18,7 @@ const QUIET_STREAM: StreamMetrics = {
   objectsWritten: 0,
   pages: 0,
   invalidEvents: 0,
+  cursorResets: 0,
   throttles: 0,
   errorsByKind: new Map(),
   lagSeconds: undefined,
@@ -57,6 +58,7 @@ describe('EmfMetricsSink', () => {
       objectsWritten: 2,
       pages: 3,
       invalidEvents: 4,
+      cursorResets: 1,
       throttles: 5,
       lagSeconds: 60,
       behindSeconds: 3600,
@@ -75,13 +77,14 @@ describe('EmfMetricsSink', () => {
           { Name: 'PagesFetched', Unit: 'Count' },
           { Name: 'ObjectsWritten', Unit: 'Count' },
           { Name: 'InvalidEvents', Unit: 'Count' },
+          { Name: 'CursorResets', Unit: 'Count' },
           { Name: 'Throttles', Unit: 'Count' },
           { Name: 'LagSeconds', Unit: 'Seconds' },
           { Name: 'BehindSeconds', Unit: 'Seconds' },
         ]),
       },
     ]);
-    expect(metricNames(document)).toHaveLength(7);
+    expect(metricNames(document)).toHaveLength(8);
     expect(document).toMatchObject({
       Source: 'prod',
       Stream: 'itemusages',
