@@ -108,6 +108,9 @@ export const DEFAULT_LEASE_SAFETY_MS = 30_000;
  */
 export const DEFAULT_RESET_OVERLAP_MS = 2 * DAY_MS;
 
+/** How often the lease's signal compares the wall clock with the lease's end. */
+const FENCE_CHECK_MS = 1_000;
+
 /** A restart is asked this far inside the API's retention, so the request still falls within it when it arrives. */
 const RETENTION_SLACK_MS = 10 * 60_000;
 
@@ -642,24 +645,21 @@ function isRefusedCursor(error: unknown, request: PageRequest): error is Request
 }
 
 /**
- * The lease, seen from the run that holds it: an AbortSignal that fires (in real time) when
- * the lease is about to lapse, which every AWS call of the run carries, and a check against
- * the run's own clock before each write, which also catches a process that was frozen.
+ * The lease, seen from the run that holds it: an AbortSignal that fires when the lease is
+ * about to lapse, which every AWS call of the run carries, and a check before each write.
+ * Both read the run's wall clock: timers run on a monotonic clock that stands still while a
+ * laptop sleeps, so the signal is re-armed at least every second and compares real instants.
  */
 class LeaseFence {
   private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly lapsesAt: number,
     private readonly now: () => number,
     private readonly what: string,
   ) {
-    this.timer = setTimeout(
-      () => this.controller.abort(this.lapsedError('its AWS calls were aborted')),
-      Math.max(0, lapsesAt - now()),
-    );
-    this.timer.unref();
+    this.arm();
   }
 
   get signal(): AbortSignal {
@@ -674,6 +674,16 @@ class LeaseFence {
 
   dispose(): void {
     clearTimeout(this.timer);
+  }
+
+  private arm(): void {
+    const left = this.lapsesAt - this.now();
+    if (left <= 0) {
+      this.controller.abort(this.lapsedError('its AWS calls were aborted'));
+      return;
+    }
+    this.timer = setTimeout(() => this.arm(), Math.min(left, FENCE_CHECK_MS));
+    this.timer.unref();
   }
 
   private lapsedError(consequence: string): LeaseLostError {
