@@ -51,8 +51,11 @@ describe('the collector killed at random moments', () => {
       }
       // Now and then the API forgets every cursor, so crashes also hit the recovery.
       if (random() < 0.12) env.sim.expireCursors();
-      // Most rounds die at a random call (before it, or after it took effect); some run to the end.
-      const killAt = random() < 0.8 ? 1 + Math.floor(random() * 24) : undefined;
+      // Most rounds die at a random call (before it, or after it took effect): early in the run
+      // (every run makes at least nine calls), or later, which a short run may not reach.
+      const draw = random();
+      const killAt =
+        draw < 0.5 ? 1 + Math.floor(random() * 9) : draw < 0.85 ? 10 + Math.floor(random() * 30) : undefined;
       const killer = new Killer(killAt, random() < 0.5 ? 'before' : 'after');
       // S3 as it is, If-None-Match enforced; s3rver alone would let a second write replace the first.
       const mortal = mortalCollaborators(
@@ -87,7 +90,7 @@ describe('the collector killed at random moments', () => {
     expect(final?.streams.map((s) => [s.stream, s.status, s.caughtUp])).toEqual(
       EVENT_TYPES.map((stream) => [stream, 'ok', true]),
     );
-    expect(outcomes.filter((line) => line.includes('killed')).length).toBeGreaterThanOrEqual(ROUNDS / 2);
+    expect(outcomes.filter((line) => line.includes('killed')).length).toBeGreaterThanOrEqual(ROUNDS / 3);
     for (const stream of EVENT_TYPES) await expectExactlyOnce(env, stream, served.get(stream) ?? []);
   });
 });
