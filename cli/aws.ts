@@ -3,6 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { AWS_MAX_ATTEMPTS, AwsTimeouts } from '../lambdas/shared/aws-timeouts';
 
 /** The AWS clients a command may need, built on first use. */
 export interface AwsClients {
@@ -32,14 +33,24 @@ export function awsClients(options: { region?: string | undefined; env: NodeJS.P
       return client;
     };
   };
-  const dynamo = once(() => new DynamoDBClient(common));
+  const small = { ...common, maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: AwsTimeouts.small };
+  const dynamo = once(() => new DynamoDBClient(small));
   return {
-    s3: once(() => new S3Client({ ...common, forcePathStyle })),
+    // Reading a large object for verify is one request: give it as long as a slow link needs.
+    s3: once(
+      () =>
+        new S3Client({
+          ...common,
+          forcePathStyle,
+          maxAttempts: AWS_MAX_ATTEMPTS,
+          requestHandler: { ...AwsTimeouts.archive, requestTimeout: 300_000 },
+        }),
+    ),
     documents: once(() =>
       DynamoDBDocumentClient.from(dynamo(), { marshallOptions: { removeUndefinedValues: true } }),
     ),
-    cloudWatch: once(() => new CloudWatchClient(common)),
-    secretsManager: once(() => new SecretsManagerClient(common)),
+    cloudWatch: once(() => new CloudWatchClient(small)),
+    secretsManager: once(() => new SecretsManagerClient(small)),
     destroy: () => {
       for (const client of built) client.destroy();
     },

@@ -3,20 +3,13 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ArchiveWriter } from '../shared/archive-writer';
+import { AWS_MAX_ATTEMPTS, AwsTimeouts } from '../shared/aws-timeouts';
 import { type CollectorEnv, parseCollectorEnv } from '../shared/env';
 import { RequestBudget } from '../shared/events-api/request-budget';
 import { EmfMetricsSink, type Log } from '../shared/observability';
 import { StateStore } from '../shared/state-store';
 import { SecretsManagerTokenSource } from '../shared/token-provider';
 import type { CollectorDependencies } from './collector';
-
-/**
- * Every AWS call is bounded: by these timeouts per attempt, by the SDK's attempt count, and by
- * the lease's AbortSignal that the stream collector hands to each call. A state write is a
- * small item; an archive write is up to 32 MiB (BATCH_MAX_BYTES) of gzip, usually a few MiB.
- */
-const DYNAMODB_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true };
-const S3_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 60_000, throwOnRequestTimeout: true };
 
 /**
  * Builds the collector's collaborators from the environment. AWS clients get no explicit
@@ -26,17 +19,20 @@ const S3_TIMEOUTS = { connectionTimeout: 3_000, requestTimeout: 60_000, throwOnR
 export function buildDependencies(processEnv: NodeJS.ProcessEnv, log: Log): CollectorDependencies {
   const env: CollectorEnv = parseCollectorEnv(processEnv);
   const dynamo = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ maxAttempts: 4, requestHandler: DYNAMODB_TIMEOUTS }),
+    new DynamoDBClient({ maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: AwsTimeouts.small }),
     { marshallOptions: { removeUndefinedValues: true } },
   );
   const s3 = new S3Client({
     forcePathStyle: env.S3_FORCE_PATH_STYLE,
-    maxAttempts: 4,
-    requestHandler: S3_TIMEOUTS,
+    maxAttempts: AWS_MAX_ATTEMPTS,
+    requestHandler: AwsTimeouts.archive,
   });
   return {
     env,
-    tokens: new SecretsManagerTokenSource(new SecretsManagerClient({}), env.TOKEN_SECRET_ID),
+    tokens: new SecretsManagerTokenSource(
+      new SecretsManagerClient({ maxAttempts: AWS_MAX_ATTEMPTS, requestHandler: AwsTimeouts.small }),
+      env.TOKEN_SECRET_ID,
+    ),
     state: new StateStore(dynamo, env.STATE_TABLE),
     archive: new ArchiveWriter(s3, env.ARCHIVE_BUCKET),
     budget: new RequestBudget(env.REQUEST_BUDGET_PER_MINUTE, env.REQUEST_BUDGET_PER_HOUR),
