@@ -37,6 +37,8 @@ export interface CollectorAlarms {
   readonly dropOff: Partial<Record<EventStream, cloudwatch.Alarm>>;
   /** Runs end with events still waiting and the newest archived one older than the threshold, per stream. */
   readonly fallingBehind: Partial<Record<EventStream, cloudwatch.Alarm>>;
+  /** The Events API rejected a stream's stored cursor and the stream restarted from a time, per stream. */
+  readonly cursorReset: Partial<Record<EventStream, cloudwatch.Alarm>>;
   /** The function threw or timed out in several periods in a row. */
   readonly collectorErrors: cloudwatch.Alarm;
   /** No run completed every stream for several periods (absent when paused). */
@@ -271,6 +273,14 @@ export class SourceCollector extends Construct {
     );
   }
 
+  /**
+   * Restarts of a stream whose stored cursor the Events API rejected (Sum). Only emitted
+   * when non-zero.
+   */
+  public metricCursorResets(stream: EventStream, period = Duration.minutes(5)): cloudwatch.Metric {
+    return collectorMetric('cursorResets', { source: this.sourceName, stream }, { statistic: 'Sum', period });
+  }
+
   /** Runs in which every stream succeeded (Sum). */
   public metricSuccessfulRuns(period = Duration.minutes(5)): cloudwatch.Metric {
     return collectorMetric('successfulRuns', { source: this.sourceName }, { statistic: 'Sum', period });
@@ -411,6 +421,7 @@ export class SourceCollector extends Construct {
 
     const dropOff: Partial<Record<EventStream, cloudwatch.Alarm>> = {};
     const fallingBehind: Partial<Record<EventStream, cloudwatch.Alarm>> = {};
+    const cursorReset: Partial<Record<EventStream, cloudwatch.Alarm>> = {};
     const behindThreshold = props.behindThreshold ?? Duration.hours(6);
 
     for (const stream of this.streams) {
@@ -445,6 +456,21 @@ export class SourceCollector extends Construct {
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
         evaluationPeriods: RUN_ALARM_PERIODS,
         datapointsToAlarm: RUN_ALARM_PERIODS,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
+      cursorReset[stream] = new cloudwatch.Alarm(this, `CursorReset-${stream}`, {
+        alarmName: `${this.alarmNamePrefix}-${stream}-cursor-reset`,
+        alarmDescription:
+          `The 1Password Events API rejected the stored cursor of the ${stream} stream of source ${source}, and the collector ` +
+          'restarted the stream from its newest archived event time minus an overlap, dropping the events it had already archived. ' +
+          `First: read the log line "stream cursor reset" for ${stream} (aws logs tail ${logGroup} --since 1h ` +
+          `--filter-pattern '"stream cursor reset"'): it gives the restart time, the already-archived events dropped, and any ` +
+          "loss window older than the API's 120-day retention. Record a loss window: 1Password cannot serve that range again. " +
+          'If resets repeat every run, open an issue with those log lines. README: Operate > Cursor reset.',
+        metric: this.metricCursorResets(stream, Duration.minutes(5)),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        evaluationPeriods: 1,
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       });
     }
@@ -515,6 +541,7 @@ export class SourceCollector extends Construct {
     return {
       dropOff,
       fallingBehind,
+      cursorReset,
       collectorErrors,
       ...(noSuccessfulRun ? { noSuccessfulRun } : {}),
       authFailure,
@@ -523,11 +550,19 @@ export class SourceCollector extends Construct {
   }
 
   private alarmList(): cloudwatch.Alarm[] {
-    const { dropOff, fallingBehind, collectorErrors, noSuccessfulRun, authFailure, scheduleFailed } =
-      this.alarms;
+    const {
+      dropOff,
+      fallingBehind,
+      cursorReset,
+      collectorErrors,
+      noSuccessfulRun,
+      authFailure,
+      scheduleFailed,
+    } = this.alarms;
     return [
       ...Object.values(dropOff),
       ...Object.values(fallingBehind),
+      ...Object.values(cursorReset),
       collectorErrors,
       ...(noSuccessfulRun ? [noSuccessfulRun] : []),
       authFailure,

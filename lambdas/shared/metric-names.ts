@@ -36,6 +36,8 @@ export const MetricName = {
   throttles: 'Throttles',
   /** [Source, Stream, ErrorKind] Events API errors by kind (Count, only when > 0). */
   apiErrors: 'ApiErrors',
+  /** [Source, Stream] The Events API rejected the stream's stored cursor and the stream restarted from a time, dropping events it had already archived (Count, only when > 0). */
+  cursorResets: 'CursorResets',
   /** [Source] 401/403 from the Events API or an unusable token (Count, only when > 0). */
   authFailures: 'AuthFailures',
   /** [Source] 1 for every invocation in which every stream succeeded (Count). */

@@ -410,13 +410,15 @@ describe('source collector (one nested stack per source)', () => {
           'op-events-archive-prod-itemusages-drop-off',
           'op-events-archive-prod-signinattempts-falling-behind',
           'op-events-archive-prod-itemusages-falling-behind',
+          'op-events-archive-prod-signinattempts-cursor-reset',
+          'op-events-archive-prod-itemusages-cursor-reset',
           'op-events-archive-prod-collector-errors',
           'op-events-archive-prod-no-successful-run',
           'op-events-archive-prod-auth-failure',
           'op-events-archive-prod-schedule-failed',
         ].sort(),
       );
-      expect(Object.keys(alarms(deployment.source('acme')))).toHaveLength(3 * 2 + 4);
+      expect(Object.keys(alarms(deployment.source('acme')))).toHaveLength(3 * 3 + 4);
     });
 
     it('all notify the alarm topic, on alarm and on recovery', () => {
@@ -475,6 +477,26 @@ describe('source collector (one nested stack per source)', () => {
       ).toMatchObject({
         Threshold: 2 * 3600,
       });
+    });
+
+    it('cursor reset: any restart of the stream from a time in 5 minutes, missing data fine', () => {
+      expect(alarms(prod)['op-events-archive-prod-itemusages-cursor-reset']).toMatchObject({
+        Namespace: 'OnePasswordEventsArchive',
+        MetricName: 'CursorResets',
+        Dimensions: [
+          { Name: 'Source', Value: 'prod' },
+          { Name: 'Stream', Value: 'itemusages' },
+        ],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'AlarmTopicArn' }],
+        OKActions: [{ Ref: 'AlarmTopicArn' }],
+      });
+      expect(alarms(prod)['op-events-archive-prod-auditevents-cursor-reset']).toBeUndefined();
     });
 
     it('collector errors: Lambda errors in 3 periods in a row', () => {
@@ -554,6 +576,9 @@ describe('source collector (one nested stack per source)', () => {
           'op-events-archive-paused-signinattempts-falling-behind',
           'op-events-archive-paused-itemusages-falling-behind',
           'op-events-archive-paused-auditevents-falling-behind',
+          'op-events-archive-paused-signinattempts-cursor-reset',
+          'op-events-archive-paused-itemusages-cursor-reset',
+          'op-events-archive-paused-auditevents-cursor-reset',
           'op-events-archive-paused-collector-errors',
           'op-events-archive-paused-auth-failure',
           'op-events-archive-paused-schedule-failed',
@@ -574,6 +599,9 @@ describe('source collector (one nested stack per source)', () => {
       );
       expect(descriptions['op-events-archive-prod-collector-errors']).toMatch(
         /aws logs tail <CollectorFunctionLogGroup\w+>/,
+      );
+      expect(descriptions['op-events-archive-prod-signinattempts-cursor-reset']).toMatch(
+        /rejected the stored cursor of the signinattempts stream of source prod.*"stream cursor reset".*aws logs tail <CollectorFunctionLogGroup\w+>.*restart time.*already-archived events dropped.*120-day retention.*Record a loss window.*repeat every run, open an issue.*README: Operate > Cursor reset/,
       );
       expect(descriptions['op-events-archive-prod-no-successful-run']).toMatch(
         /its schedule <CollectorSchedule\w+> is ENABLED/,
