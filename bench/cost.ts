@@ -18,8 +18,11 @@ const FUNCTION_GB = FUNCTION_MEMORY_MB / 1024;
 const PLATFORM_LOG_BYTES = 600;
 /** The log group's default retention (lib/house-nodejs-function.ts). */
 const LOG_RETENTION_MONTHS = 12;
-/** Per source (lib/source-collector.ts): drop-off and falling-behind per stream, collector errors, no successful run, auth failure. */
-const ALARMS_PER_SOURCE = 9;
+/**
+ * Per source with three streams (lib/source-collector.ts): drop-off, falling-behind and cursor-reset per
+ * stream; collector errors, no successful run, auth failure and schedule failed.
+ */
+const ALARMS_PER_SOURCE = 13;
 /** Estimate: DynamoDB re-fetches the table's KMS data key about every five minutes while in use. */
 const DYNAMODB_KMS_REQUESTS_PER_MONTH = 12 * HOURS_PER_MONTH;
 /** The client budget's hourly default: over a long catch-up it, not the minute budget, sets the pace. */
@@ -219,7 +222,7 @@ function peers(
   return [
     {
       name: 'this project',
-      settings: 'Lambda 512 MB Arm, every minute; 9 alarms, metrics, logs, state, secret',
+      settings: `Lambda 512 MB Arm, every minute; ${ALARMS_PER_SOURCE} alarms, metrics, logs, state, secret`,
       idleMonth: ours.idle,
       perMillion: ours.perMillion,
       derivation: 'measured calls × list prices (tables above)',

@@ -64,9 +64,9 @@ const REGION = '${AWS::Region}';
 
 /**
  * One dashboard per deployment: alarm states first, then the activity graph (events
- * archived per stream), lag, API errors and throttles, item usage by action and sign-in
- * attempts by category (from the collector's "stream run finished" log line), and the
- * collectors' Lambda errors and durations.
+ * archived per stream), lag, API errors and cursor resets, throttles, item usage by action
+ * and sign-in attempts by category (from the collector's "stream run finished" log line),
+ * and the collectors' Lambda errors and durations.
  *
  * Graphs of the collector's metrics use SEARCH, so a new source or stream appears without
  * a deployment; note that they show every deployment in the account and region.
@@ -139,9 +139,12 @@ export class ArchiveDashboard extends Construct {
       ),
       new cloudwatch.Row(
         new cloudwatch.GraphWidget({
-          title: 'Events API errors by kind',
+          // A cursor reset follows an answer the API refused, so it sits beside the errors.
+          title: 'Events API errors by kind, and cursor resets',
           left: [searchCollectorMetric('apiErrors', ['source', 'stream', 'errorKind'], 'Sum', fiveMinutes)],
-          leftYAxis: { min: 0, showUnits: false },
+          right: [searchCollectorMetric('cursorResets', ['source', 'stream'], 'Sum', fiveMinutes)],
+          leftYAxis: { min: 0, label: 'errors', showUnits: false },
+          rightYAxis: { min: 0, label: 'cursor resets', showUnits: false },
           region: REGION,
           width: 8,
           height: 6,

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
@@ -21,17 +22,18 @@ export interface ArchiveStackProps extends StackProps {
 
 /**
  * One deployment: the stateful core (KMS key, archive bucket, state table, alarm topic,
- * notification queue), one nested stack per source, and the dashboard.
+ * notification queue), the schedule group, one nested stack per source, and the dashboard.
  *
  * Everything that holds data (key, buckets, table) is kept when the stack or a source is
- * removed; removing a source deletes only its function, schedule, alarms and created
- * secret.
+ * removed; removing a source deletes only its function, schedule and its dead-letter
+ * queue, alarms and created secret.
  */
 export class ArchiveStack extends Stack {
   public readonly encryptionKey: kms.IKey;
   public readonly archive: ArchiveBucket;
   public readonly state: StateTable;
   public readonly alarmTopic: sns.ITopic;
+  public readonly scheduleGroup: scheduler.ScheduleGroup;
   public readonly sources: readonly SourceStack[];
   public readonly dashboard: ArchiveDashboard;
   public readonly search: ArchiveSearch;
@@ -79,6 +81,14 @@ export class ArchiveStack extends Stack {
 
     this.alarmTopic = this.createAlarmTopic(config);
 
+    // One group per deployment: schedules cannot carry tags, a group can, and it lists the
+    // deployment's schedules apart from the rest of the account's.
+    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
+      scheduleGroupName: config.name,
+      // It holds nothing but the schedules, which go with their sources.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
     this.sources = config.sources.map(
       (source) =>
         new SourceStack(this, `Source-${source.name}`, {
@@ -87,12 +97,15 @@ export class ArchiveStack extends Stack {
           archive: this.archive,
           state: this.state,
           alarmTopic: this.alarmTopic,
+          scheduleGroup: this.scheduleGroup,
           reserveConcurrency: config.collector.reservedConcurrency,
           memorySize: config.collector.memoryMb,
           timeout: Duration.seconds(config.collector.timeoutSeconds),
           logRetention: config.collector.logRetentionDays as logs.RetentionDays,
         }),
     );
+    // The group's name is known at synth, so no reference would make a source wait for it.
+    for (const source of this.sources) source.node.addDependency(this.scheduleGroup);
 
     this.dashboard = new ArchiveDashboard(this, 'Dashboard', {
       dashboardName: config.name,

@@ -1,6 +1,7 @@
 import { CfnParameter, Duration, NestedStack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
@@ -25,6 +26,9 @@ export interface SourceStackProps {
 
   /** The alarm topic, from the parent stack. */
   readonly alarmTopic: sns.ITopic;
+
+  /** The deployment's schedule group, from the parent stack. */
+  readonly scheduleGroup: scheduler.IScheduleGroup;
 
   /** Reserve one concurrent execution for the collector. */
   readonly reserveConcurrency: boolean;
@@ -86,6 +90,12 @@ export class SourceStack extends NestedStack {
       param('AlarmTopicArn', props.alarmTopic.topicArn),
     );
 
+    const scheduleGroup = scheduler.ScheduleGroup.fromScheduleGroupName(
+      this,
+      'ScheduleGroup',
+      param('ScheduleGroupName', props.scheduleGroup.scheduleGroupName),
+    );
+
     const tokenSecret = source.tokenSecretArn
       ? secretsmanager.Secret.fromSecretCompleteArn(this, 'TokenSecret', source.tokenSecretArn)
       : undefined;
@@ -108,6 +118,8 @@ export class SourceStack extends NestedStack {
       ...(source.eventTypes ? { eventTypes: source.eventTypes } : {}),
       ...(source.startFrom ? { startFrom: source.startFrom } : {}),
       scheduleInterval: Duration.minutes(scheduleMinutes(source.schedule)),
+      scheduleGroup,
+      deadLetterQueueEncryptionKey: key,
       enabled: source.enabled,
       dropOffWindows: Object.fromEntries(
         EVENT_STREAMS.map((stream) => {
@@ -124,7 +136,7 @@ export class SourceStack extends NestedStack {
   }
 }
 
-/** The collector function's name: `<deployment>-<source>`, at most 64 characters. */
+/** The collector function's name, also its schedule's: `<deployment>-<source>`, at most 64 characters. */
 export function collectorFunctionName(deploymentName: string, sourceName: string): string {
   return `${deploymentName}-${sourceName}`;
 }

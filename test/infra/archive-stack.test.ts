@@ -371,8 +371,28 @@ describe('archive stack (shared resources)', () => {
           StateTableKeyArn: Match.anyValue(),
           StateTableArn: Match.anyValue(),
           AlarmTopicArn: { Ref: Match.stringLikeRegexp('^AlarmTopic') },
+          ScheduleGroupName: 'op-events-archive',
         },
       });
+    });
+  });
+
+  describe('schedule group', () => {
+    it('holds the schedules of the deployment, is named and tagged after it, and goes with the stack', () => {
+      defaults.parent.hasResource('AWS::Scheduler::ScheduleGroup', {
+        Properties: {
+          Name: 'op-events-archive',
+          Tags: Match.arrayWith([{ Key: 'deployment', Value: 'op-events-archive' }]),
+        },
+        DeletionPolicy: 'Delete',
+      });
+    });
+
+    it('exists before any source puts a schedule in it', () => {
+      const [groupId] = Object.keys(defaults.parent.findResources('AWS::Scheduler::ScheduleGroup'));
+      const [source] = Object.values(defaults.parent.findResources('AWS::CloudFormation::Stack'));
+
+      expect(source?.DependsOn).toContain(groupId);
     });
   });
 
@@ -418,7 +438,7 @@ describe('archive stack (shared resources)', () => {
       expect(Object.keys(variables)).toEqual(['LogGroup0', 'LogGroup1']);
     });
 
-    it('graphs events archived per stream, lag, API errors by kind and throttles from the collector metrics', () => {
+    it('graphs events archived per stream, lag, API errors by kind, cursor resets and throttles from the collector metrics', () => {
       const expressions = body.widgets.flatMap((widget) =>
         ((widget.properties.metrics as unknown[][] | undefined) ?? [])
           .flat()
@@ -431,6 +451,7 @@ describe('archive stack (shared resources)', () => {
           `SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName="LagSeconds"', 'Maximum', 300)`,
           `SEARCH('{OnePasswordEventsArchive,Source,Stream,ErrorKind} MetricName="ApiErrors"', 'Sum', 300)`,
           `SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName="Throttles"', 'Sum', 300)`,
+          `SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName="CursorResets"', 'Sum', 300)`,
         ]),
       );
     });
@@ -454,8 +475,8 @@ describe('archive stack (shared resources)', () => {
       const alarms = body.widgets
         .filter((widget) => widget.type === 'alarm')
         .flatMap((widget) => widget.properties.alarms as string[]);
-      // prod: 3 streams × 2 + 3; subsidiary, paused with 2 streams: 2 falling-behind + 2.
-      expect(alarms).toHaveLength(9 + 4);
+      // prod: 3 streams × 3 + 4; subsidiary, paused with 2 streams: 2 falling-behind, 2 cursor-reset + 3.
+      expect(alarms).toHaveLength(13 + 7);
       expect(alarms).toContain(
         // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders in the dashboard body
         'arn:${AWS::Partition}:cloudwatch:${AWS::Region}:${AWS::AccountId}:alarm:op-events-archive-prod-auth-failure',

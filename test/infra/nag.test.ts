@@ -61,6 +61,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
         'op-events-archive/Source-prod/Collector/FunctionRole',
         'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/source=prod/*]',
       ],
+      ['op-events-archive/Source-prod/Collector/ScheduleDeadLetterQueue', 'AwsSolutions-SQS3'],
       [
         'op-events-archive/Search/AnalystPolicy',
         'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/source=prod/*]',
@@ -87,6 +88,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
           'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/source=prod/*]',
           'op-events-archive/Source-prod/Collector/FunctionRole/DefaultPolicy/Resource',
         ],
+        ['AwsSolutions-SQS3', 'op-events-archive/Source-prod/Collector/ScheduleDeadLetterQueue/Resource'],
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/lookups/*]', ANALYST_POLICY],
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/source=prod/*]', ANALYST_POLICY],
         ['AwsSolutions-IAM5[Resource::<SearchResults593A0C2C.Arn>/results/*]', ANALYST_POLICY],
@@ -101,6 +103,8 @@ describe('cdk-nag AwsSolutionsChecks', () => {
           'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/org/1password/source=prod/*]',
           'op-events-archive/Source-prod/Collector/FunctionRole/DefaultPolicy/Resource',
         ],
+        ['AwsSolutions-SQS3', 'op-events-archive/Source-prod/Collector/ScheduleDeadLetterQueue/Resource'],
+        ['AwsSolutions-SQS3', 'op-events-archive/Source-acme/Collector/ScheduleDeadLetterQueue/Resource'],
         [
           'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/org/1password/source=acme/*]',
           'op-events-archive/Source-acme/Collector/FunctionRole/DefaultPolicy/Resource',

@@ -8,11 +8,14 @@ interface Statement {
   Condition?: unknown;
 }
 
-function policyStatements(template: Template): Statement[] {
-  const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy'));
+/** Statements of the one policy attached to the role whose logical id starts with `rolePrefix`. */
+function policyStatements(template: Template, rolePrefix = 'CollectorFunctionRole'): Statement[] {
+  const policies = Object.values(resourcesOf(template, 'AWS::IAM::Policy')).filter((policy) =>
+    (policy.Properties.Roles as { Ref: string }[]).some(({ Ref }) => Ref.startsWith(rolePrefix)),
+  );
   expect(policies).toHaveLength(1);
   const [policy] = policies;
-  if (!policy) throw new Error('no IAM policy');
+  if (!policy) throw new Error(`no IAM policy for ${rolePrefix}`);
   return (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement;
 }
 
@@ -112,7 +115,11 @@ describe('source collector (one nested stack per source)', () => {
     it('has no wildcard action, and no wildcard resource beyond its own archive prefix', () => {
       for (const { collector } of deployment.stack.sources) {
         const template = deployment.source(collector.sourceName);
-        for (const statement of policyStatements(template)) {
+        const statements = [
+          ...policyStatements(template),
+          ...policyStatements(template, 'CollectorScheduleRole'),
+        ];
+        for (const statement of statements) {
           for (const action of [statement.Action].flat()) expect(action).not.toContain('*');
           const resource = flatten(statement.Resource);
           if (resource.includes('*'))
@@ -255,32 +262,141 @@ describe('source collector (one nested stack per source)', () => {
   });
 
   describe('schedule', () => {
-    it('runs every minute by default, without retries', () => {
-      prod.hasResourceProperties('AWS::Events::Rule', {
+    const schedule = (template: Template) => {
+      const [resource] = Object.values(resourcesOf(template, 'AWS::Scheduler::Schedule'));
+      if (!resource) throw new Error('no schedule');
+      return resource.Properties;
+    };
+
+    it('is an EventBridge Scheduler schedule named like the function, in the deployment’s group', () => {
+      prod.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      prod.resourceCountIs('AWS::Events::Rule', 0);
+      expect(schedule(prod)).toMatchObject({
         Name: 'op-events-archive-prod',
-        ScheduleExpression: 'rate(1 minute)',
-        State: 'ENABLED',
-        Targets: [
-          Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } }),
-        ],
+        GroupName: { Ref: 'ScheduleGroupName' },
+        Target: { Arn: { 'Fn::GetAtt': [expect.stringMatching(/^CollectorFunction/), 'Arn'] } },
       });
-      prod.hasResourceProperties('AWS::Lambda::Permission', {
-        Principal: 'events.amazonaws.com',
-        Action: 'lambda:InvokeFunction',
+      deployment.parent.hasResourceProperties('AWS::CloudFormation::Stack', {
+        Parameters: Match.objectLike({ ScheduleGroupName: 'op-events-archive' }),
       });
     });
 
+    it('runs every minute by default, on the tick: no flexible time window', () => {
+      expect(schedule(prod)).toMatchObject({
+        ScheduleExpression: 'rate(1 minute)',
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+      });
+      expect(schedule(prod).FlexibleTimeWindow).not.toHaveProperty('MaximumWindowInMinutes');
+    });
+
     it('follows the configured rate', () => {
-      deployment.source('acme').hasResourceProperties('AWS::Events::Rule', {
+      expect(schedule(deployment.source('acme'))).toMatchObject({
         ScheduleExpression: 'rate(10 minutes)',
         State: 'ENABLED',
       });
     });
 
+    it('does not retry: the next tick is the retry, and a failed invocation goes to its dead-letter queue', () => {
+      expect(schedule(prod)).toMatchObject({
+        Target: {
+          RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 },
+          DeadLetterConfig: {
+            Arn: { 'Fn::GetAtt': [expect.stringMatching(/^CollectorScheduleDeadLetterQueue/), 'Arn'] },
+          },
+        },
+      });
+    });
+
+    it('keeps failed invocations 14 days, encrypted with the deployment key, reachable only over TLS', () => {
+      prod.hasResourceProperties('AWS::SQS::Queue', {
+        QueueName: 'op-events-archive-prod-schedule-dlq',
+        KmsMasterKeyId: { Ref: 'ArchiveKeyArn' },
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      prod.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    });
+
+    it('invokes through a role that may invoke this function only, and send its failures to its queue', () => {
+      expect(policyStatements(prod, 'CollectorScheduleRole')).toEqual([
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          Resource: { Ref: 'ArchiveKeyArn' },
+          Condition: { StringEquals: { 'kms:ViaService': regionalService('sqs') } },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'lambda:InvokeFunction',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^CollectorFunction[0-9A-F]{8}$/), 'Arn'] },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'sqs:SendMessage',
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^CollectorScheduleDeadLetterQueue/), 'Arn'] },
+        },
+      ]);
+      // No resource policy on the function: only the role may invoke it.
+      prod.resourceCountIs('AWS::Lambda::Permission', 0);
+    });
+
+    it('lets only the deployment’s schedule group, in this account, assume its role', () => {
+      prod.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [
+            {
+              Effect: 'Allow',
+              Action: 'sts:AssumeRole',
+              Principal: { Service: 'scheduler.amazonaws.com' },
+              Condition: {
+                StringEquals: {
+                  'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+                  'aws:SourceArn': {
+                    'Fn::Join': [
+                      '',
+                      [
+                        'arn:',
+                        { Ref: 'AWS::Partition' },
+                        ':scheduler:',
+                        { Ref: 'AWS::Region' },
+                        ':',
+                        { Ref: 'AWS::AccountId' },
+                        ':schedule-group/',
+                        { Ref: 'ScheduleGroupName' },
+                      ],
+                    ],
+                  },
+                },
+              },
+            },
+          ],
+        },
+        ManagedPolicyArns: Match.absent(),
+      });
+    });
+
+    it('starts only once its role may invoke the function', () => {
+      const [resource] = Object.values(prod.findResources('AWS::Scheduler::Schedule'));
+
+      expect(resource?.DependsOn).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^CollectorScheduleRoleDefaultPolicy/)]),
+      );
+    });
+
     it('is disabled for a paused source, which keeps its function and secret', () => {
       const paused = deployment.source('paused');
 
-      paused.hasResourceProperties('AWS::Events::Rule', { State: 'DISABLED' });
+      expect(schedule(paused)).toMatchObject({ Name: 'op-events-archive-paused', State: 'DISABLED' });
       paused.resourceCountIs('AWS::Lambda::Function', 1);
       paused.resourceCountIs('AWS::SecretsManager::Secret', 1);
     });
@@ -294,12 +410,15 @@ describe('source collector (one nested stack per source)', () => {
           'op-events-archive-prod-itemusages-drop-off',
           'op-events-archive-prod-signinattempts-falling-behind',
           'op-events-archive-prod-itemusages-falling-behind',
+          'op-events-archive-prod-signinattempts-cursor-reset',
+          'op-events-archive-prod-itemusages-cursor-reset',
           'op-events-archive-prod-collector-errors',
           'op-events-archive-prod-no-successful-run',
           'op-events-archive-prod-auth-failure',
+          'op-events-archive-prod-schedule-failed',
         ].sort(),
       );
-      expect(Object.keys(alarms(deployment.source('acme')))).toHaveLength(3 * 2 + 3);
+      expect(Object.keys(alarms(deployment.source('acme')))).toHaveLength(3 * 3 + 4);
     });
 
     it('all notify the alarm topic, on alarm and on recovery', () => {
@@ -360,6 +479,26 @@ describe('source collector (one nested stack per source)', () => {
       });
     });
 
+    it('cursor reset: any restart of the stream from a time in 5 minutes, missing data fine', () => {
+      expect(alarms(prod)['op-events-archive-prod-itemusages-cursor-reset']).toMatchObject({
+        Namespace: 'OnePasswordEventsArchive',
+        MetricName: 'CursorResets',
+        Dimensions: [
+          { Name: 'Source', Value: 'prod' },
+          { Name: 'Stream', Value: 'itemusages' },
+        ],
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: 'AlarmTopicArn' }],
+        OKActions: [{ Ref: 'AlarmTopicArn' }],
+      });
+      expect(alarms(prod)['op-events-archive-prod-auditevents-cursor-reset']).toBeUndefined();
+    });
+
     it('collector errors: Lambda errors in 3 periods in a row', () => {
       expect(alarms(prod)['op-events-archive-prod-collector-errors']).toMatchObject({
         Namespace: 'AWS/Lambda',
@@ -410,14 +549,39 @@ describe('source collector (one nested stack per source)', () => {
       });
     });
 
+    it('schedule failed: any invocation waiting in the schedule’s dead-letter queue, missing data fine', () => {
+      expect(alarms(prod)['op-events-archive-prod-schedule-failed']).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [
+          {
+            Name: 'QueueName',
+            Value: {
+              'Fn::GetAtt': [expect.stringMatching(/^CollectorScheduleDeadLetterQueue/), 'QueueName'],
+            },
+          },
+        ],
+        Statistic: 'Maximum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
     it('stay quiet for a paused source: no drop-off or no-successful-run alarms', () => {
       expect(Object.keys(alarms(deployment.source('paused'))).sort()).toEqual(
         [
           'op-events-archive-paused-signinattempts-falling-behind',
           'op-events-archive-paused-itemusages-falling-behind',
           'op-events-archive-paused-auditevents-falling-behind',
+          'op-events-archive-paused-signinattempts-cursor-reset',
+          'op-events-archive-paused-itemusages-cursor-reset',
+          'op-events-archive-paused-auditevents-cursor-reset',
           'op-events-archive-paused-collector-errors',
           'op-events-archive-paused-auth-failure',
+          'op-events-archive-paused-schedule-failed',
         ].sort(),
       );
     });
@@ -435,6 +599,15 @@ describe('source collector (one nested stack per source)', () => {
       );
       expect(descriptions['op-events-archive-prod-collector-errors']).toMatch(
         /aws logs tail <CollectorFunctionLogGroup\w+>/,
+      );
+      expect(descriptions['op-events-archive-prod-signinattempts-cursor-reset']).toMatch(
+        /rejected the stored cursor of the signinattempts stream of source prod.*"stream cursor reset".*aws logs tail <CollectorFunctionLogGroup\w+>.*restart time.*already-archived events dropped.*120-day retention.*Record a loss window.*repeat every run, open an issue.*README: Operate > Cursor reset/,
+      );
+      expect(descriptions['op-events-archive-prod-no-successful-run']).toMatch(
+        /its schedule <CollectorSchedule\w+> is ENABLED/,
+      );
+      expect(descriptions['op-events-archive-prod-schedule-failed']).toMatch(
+        /The schedule <CollectorSchedule\w+> of 1Password source prod could not invoke function <CollectorFunction\w+>.*deleted.*throttled.*aws sqs receive-message --queue-url <CollectorScheduleDeadLetterQueue\w+>.*purge the queue.*README: Operate > Schedule failed/,
       );
       for (const description of Object.values(descriptions)) {
         expect(description).toMatch(/README: Operate > /);
