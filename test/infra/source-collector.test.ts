@@ -601,7 +601,7 @@ describe('source collector (one nested stack per source)', () => {
         /aws logs tail <CollectorFunctionLogGroup\w+>/,
       );
       expect(descriptions['op-events-archive-prod-signinattempts-cursor-reset']).toMatch(
-        /rejected the stored cursor of the signinattempts stream of source prod.*"stream cursor reset".*aws logs tail <CollectorFunctionLogGroup\w+>.*restart time.*already-archived events dropped.*120-day retention.*Record a loss window.*repeat every run, open an issue.*README: Operate > Cursor reset/,
+        /rejected the stored cursor of the signinattempts stream of source prod.*"stream cursor reset".*aws logs tail <CollectorFunctionLogGroup\w+>.*restart time.*loss window.*120-day retention.*Record a loss window.*repeat every run, open an issue.*README: Operate > Cursor reset/,
       );
       expect(descriptions['op-events-archive-prod-no-successful-run']).toMatch(
         /its schedule <CollectorSchedule\w+> is ENABLED/,
