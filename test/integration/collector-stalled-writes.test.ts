@@ -1,11 +1,11 @@
-import { type S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { parseBatchKey } from '../../lambdas/shared/archive-format';
 import { ArchiveWriter, type BatchObject, KeyOccupiedError } from '../../lambdas/shared/archive-writer';
 import { ArchiveWriteError } from '../../lambdas/shared/errors';
 import { StateStore, streamKey } from '../../lambdas/shared/state-store';
 import { SOURCE, startEnvironment, type TestEnvironment } from '../support/environment';
 import { expectExactlyOnce } from '../support/exactly-once';
-import { strictS3Client } from '../support/strict-s3';
+import { s3Error, strictS3Client } from '../support/strict-s3';
 
 const STREAM = 'itemusages' as const;
 const ONE_STREAM = { EVENT_TYPES: STREAM, BATCH_MAX_EVENTS: '1000' };
@@ -237,12 +237,7 @@ describe('a write that stalls past its lease', () => {
       (next, context) => async (args) => {
         if (context.commandName === 'PutObjectCommand' && conflicts < 2) {
           conflicts += 1;
-          throw new S3ServiceException({
-            name: 'ConditionalRequestConflict',
-            $fault: 'client',
-            $metadata: { httpStatusCode: 409 },
-            message: 'A conflicting operation occurred',
-          });
+          throw s3Error(409, 'ConditionalRequestConflict', 'A conflicting operation occurred');
         }
         return next(args);
       },
@@ -266,12 +261,7 @@ describe('a write that stalls past its lease', () => {
     denying.middlewareStack.add(
       (next, context) => async (args) => {
         if (context.commandName === 'PutObjectCommand') {
-          throw new S3ServiceException({
-            name: 'AccessDenied',
-            $fault: 'client',
-            $metadata: { httpStatusCode: 403 },
-            message: 'Access Denied',
-          });
+          throw s3Error(403, 'AccessDenied', 'Access Denied');
         }
         return next(args);
       },

@@ -23,12 +23,11 @@ export function strictS3Client(endpoint: string): { client: S3Client; refusals: 
         );
         if (listing.Contents?.[0]?.Key === input.Key) {
           refusals.push(input.Key);
-          throw new S3ServiceException({
-            name: 'PreconditionFailed',
-            $fault: 'client',
-            $metadata: { httpStatusCode: 412 },
-            message: 'At least one of the pre-conditions you specified did not hold',
-          });
+          throw s3Error(
+            412,
+            'PreconditionFailed',
+            'At least one of the pre-conditions you specified did not hold',
+          );
         }
       }
       return next(args);
@@ -36,4 +35,9 @@ export function strictS3Client(endpoint: string): { client: S3Client; refusals: 
     { step: 'initialize', name: 'strictIfNoneMatch' },
   );
   return { client, refusals };
+}
+
+/** An error as the SDK raises it for an S3 error response. */
+export function s3Error(status: number, name: string, message: string): S3ServiceException {
+  return new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status }, message });
 }
