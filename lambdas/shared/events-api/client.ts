@@ -11,6 +11,7 @@ import {
 import type { EventType } from '../event-types';
 import { formatRfc3339Seconds } from '../time';
 import type { TokenSource } from '../token-provider';
+import { bomLength, itemLines, RawPageError } from './raw-page';
 import { defaultSleep, type RequestBudget } from './request-budget';
 import { type Introspection, introspectionSchema, type Page, pageSchema } from './schemas';
 
@@ -105,23 +106,36 @@ export class EventsApiClient {
             start_time: formatRfc3339Seconds(request.startTime),
             ...(request.endTime === undefined ? {} : { end_time: formatRfc3339Seconds(request.endTime) }),
           };
-    return this.send(stream, 'POST', `/api/v2/${stream}`, JSON.stringify(body), deadline, (text) => {
-      const page = pageSchema.safeParse(parseJson(text, stream, this.options.sourceName));
+    return this.send(stream, 'POST', `/api/v2/${stream}`, JSON.stringify(body), deadline, (bytes) => {
+      const source = this.options.sourceName;
+      const page = pageSchema.safeParse(parseJson(bytes, stream, source));
       if (!page.success) {
         throw new MalformedResponseError(
-          `source ${this.options.sourceName}: the Events API answered ${stream} with a body that is not a page ` +
+          `source ${source}: the Events API answered ${stream} with a body that is not a page ` +
             `(${page.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')})`,
           { status: 200 },
         );
       }
-      return page.data;
+      // JSON.parse gives the values; the scanner gives each item's bytes. Should they disagree
+      // (a scanner bug: it accepts every body JSON.parse does), the page is refused as
+      // malformed and fetched again, rather than archived with lines that are not its items.
+      try {
+        return { ...page.data, ...itemLines(bytes, page.data.items) };
+      } catch (cause) {
+        if (!(cause instanceof RawPageError)) throw cause;
+        throw new MalformedResponseError(
+          `source ${source}: the items of the ${stream} page could not be cut from its body (${cause.message}); ` +
+            'the page is fetched again.',
+          { cause, status: 200 },
+        );
+      }
     });
   }
 
   /** `GET /api/v2/auth/introspect`: the integration, the account and the event types the token may read. */
   async introspect(deadline = Number.POSITIVE_INFINITY): Promise<Introspection> {
-    return this.send('introspect', 'GET', '/api/v2/auth/introspect', undefined, deadline, (text) => {
-      const parsed = introspectionSchema.safeParse(parseJson(text, 'introspect', this.options.sourceName));
+    return this.send('introspect', 'GET', '/api/v2/auth/introspect', undefined, deadline, (bytes) => {
+      const parsed = introspectionSchema.safeParse(parseJson(bytes, 'introspect', this.options.sourceName));
       if (!parsed.success) {
         throw new MalformedResponseError(
           `source ${this.options.sourceName}: the introspect answer is not as documented`,
@@ -141,7 +155,7 @@ export class EventsApiClient {
     path: string,
     body: string | undefined,
     deadline: number,
-    parse: (text: string) => T,
+    parse: (body: Buffer) => T,
   ): Promise<T> {
     let token = await this.options.tokens.getToken();
     let tokenRefreshed = false;
@@ -156,7 +170,7 @@ export class EventsApiClient {
       try {
         const response = await this.attempt(method, path, body, token, Math.min(this.timeoutMs, remaining));
         // A body cut short in transit is as transient as a 5xx: parse inside the retry loop.
-        if (response.status === 200) return parse(response.text);
+        if (response.status === 200) return parse(response.body);
         error = this.errorFor(stream, response);
       } catch (caught) {
         error = caught instanceof MalformedResponseError ? caught : this.errorForFailure(stream, caught);
@@ -197,7 +211,7 @@ export class EventsApiClient {
     body: string | undefined,
     token: string,
     timeoutMs: number,
-  ): Promise<{ status: number; text: string; retryAfter: string | null }> {
+  ): Promise<HttpAnswer> {
     const response = await this.fetchFn(`${this.options.baseUrl}${path}`, {
       method,
       headers: {
@@ -212,20 +226,18 @@ export class EventsApiClient {
       signal: AbortSignal.timeout(timeoutMs),
     });
     // The body is read under the same signal, so a server that stalls mid-body times out too.
+    // Bytes, not text: each event is archived as the bytes the API sent, so offsets must be exact.
     return {
       status: response.status,
-      text: await response.text(),
+      body: Buffer.from(await response.arrayBuffer()),
       retryAfter: response.headers.get('retry-after'),
     };
   }
 
-  private errorFor(
-    stream: string,
-    response: { status: number; text: string; retryAfter: string | null },
-  ): EventsApiError {
+  private errorFor(stream: string, response: HttpAnswer): EventsApiError {
     const { status } = response;
     const source = this.options.sourceName;
-    const detail = errorMessageOf(response.text);
+    const detail = errorMessageOf(response.body);
     if (status === 401 || status === 403) {
       return new AuthError(
         `source ${source}: the Events API refused the token for ${stream} (HTTP ${status}${detail}): it is revoked or ` +
@@ -281,21 +293,33 @@ export class EventsApiClient {
   }
 }
 
-function parseJson(text: string, stream: string, source: string): unknown {
+/** One HTTP answer, its body as the bytes received. */
+interface HttpAnswer {
+  readonly status: number;
+  readonly body: Buffer;
+  readonly retryAfter: string | null;
+}
+
+/** The body as text, without the byte order mark `JSON.parse` would refuse (as `Response.text()` does). */
+function decode(body: Buffer): string {
+  return body.toString('utf8', bomLength(body));
+}
+
+function parseJson(body: Buffer, stream: string, source: string): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(decode(body));
   } catch (cause) {
     throw new MalformedResponseError(
-      `source ${source}: the Events API answered ${stream} with a body that is not JSON (${text.length} bytes).`,
+      `source ${source}: the Events API answered ${stream} with a body that is not JSON (${body.length} bytes).`,
       { cause, status: 200 },
     );
   }
 }
 
 /** The message of an error body in either documented shape, for error messages. */
-function errorMessageOf(text: string): string {
+function errorMessageOf(bytes: Buffer): string {
   try {
-    const body = JSON.parse(text) as { Error?: { Message?: unknown }; message?: unknown };
+    const body = JSON.parse(decode(bytes)) as { Error?: { Message?: unknown }; message?: unknown };
     const message = body.Error?.Message ?? body.message;
     return typeof message === 'string' && message !== '' ? `: ${message.slice(0, 200)}` : '';
   } catch {
