@@ -250,7 +250,8 @@ export class StreamCollector {
           throw error;
         }
         this.pages += 1;
-        for (const item of page.items) batch.add(item);
+        for (const [i, item] of page.items.entries()) batch.add(item, page.lines[i]);
+        if (page.reserialized) batch.markReserialized();
         cursor = page.cursor;
         request = { cursor };
         if (batch.full) {
