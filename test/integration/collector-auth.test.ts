@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CollectorRunError } from '../../lambdas/collector/collector';
@@ -98,6 +99,24 @@ describe('collector with bad tokens and secrets', () => {
       expect(await stateItems()).toEqual([]);
     },
   );
+
+  it('names the secret and the problem when its token holds a control character, never the token', async () => {
+    const spoiled = `${env.token.slice(0, 30)}\u0000${env.token.slice(30)}`;
+    env.aws.secrets.put(SECRET_ID, JSON.stringify({ token: spoiled }));
+
+    const run = (await env.run()) as CollectorRunError;
+
+    expect(run.cause).toBeInstanceOf(SecretError);
+    expect(run.message).toContain(
+      `secret ${SECRET_ID}: its token contains a control character (U+0000) at position 31`,
+    );
+    expect(run.message).toContain('put-secret-value');
+    expect(env.sim.stats.requests).toBe(0);
+    const everything = [run.message, inspect(run, { depth: 10 }), env.log.text()].join('\n');
+    for (const part of [env.token.slice(0, 30), env.token.slice(30), env.token.split('.')[2] as string]) {
+      expect(everything).not.toContain(part);
+    }
+  });
 
   it('refuses to send the token to a host outside 1Password unless allowed', async () => {
     const run = (await env.run({ env: { ALLOW_CUSTOM_EVENTS_API_URL: 'false' } })) as CollectorRunError;
