@@ -118,6 +118,35 @@ describe('collector with bad tokens and secrets', () => {
     }
   });
 
+  it('keeps the token out of errors, logs, the summary and the state table when fetch quotes it', async () => {
+    // undici refuses a bad header with the whole value in its message; any fetch error might quote it.
+    const fetch: typeof globalThis.fetch = async (_input, init) => {
+      const authorization = new Headers(init?.headers).get('authorization');
+      throw new TypeError('fetch failed', {
+        cause: new Error(`Headers.append: "${authorization}" is an invalid header value.`),
+      });
+    };
+
+    const run = (await env.run({
+      overrides: { fetch, retry: { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 2 } },
+    })) as CollectorRunError;
+
+    expect(run).toBeInstanceOf(Error);
+    expect(run.message).toMatch(/3 of 3 streams failed: .*is an invalid header value/);
+    expect(run.message).toContain('Bearer [token]');
+    const everything = [
+      run.message,
+      inspect(run, { depth: 10 }),
+      JSON.stringify(run.summary),
+      env.log.text(),
+      JSON.stringify(await stateItems()),
+    ].join('\n');
+    expect(env.log.lines.filter((line) => line.message.startsWith('Events API request failed'))).toHaveLength(
+      6,
+    );
+    for (const part of [env.token, env.token.split('.')[2] as string]) expect(everything).not.toContain(part);
+  });
+
   it('refuses to send the token to a host outside 1Password unless allowed', async () => {
     const run = (await env.run({ env: { ALLOW_CUSTOM_EVENTS_API_URL: 'false' } })) as CollectorRunError;
 

@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { inspect } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import {
   AuthError,
@@ -613,6 +614,67 @@ describe('EventsApiClient authentication', () => {
     expect(tokens.rejected).toEqual([TOKEN]);
     expect(api.received).toHaveLength(1);
     expect(failures.map((f) => [f.error.kind, f.willRetry])).toEqual([['auth', false]]);
+  });
+
+  it.each([
+    [
+      'its message',
+      (token: string) => new TypeError(`Headers.append: "Bearer ${token}" is an invalid header value.`),
+    ],
+    [
+      'the message of its cause',
+      (token: string) =>
+        new TypeError('fetch failed', { cause: new Error(`cannot send authorization: Bearer ${token}`) }),
+    ],
+    [
+      'a JSON-escaped copy',
+      (token: string) => new Error(`header ${JSON.stringify(`Bearer ${token}`)} refused`),
+    ],
+  ])('never copies the token from a fetch error that quotes it in %s', async (_label, failure) => {
+    // Prepare
+    const token = `${TOKEN}\u0000x`;
+    const { client, failures } = harness({
+      tokens: new FakeTokens(token),
+      retry: { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 2 },
+      fetch: async () => {
+        throw failure(token);
+      },
+    });
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }));
+
+    // Assess
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.message).toMatch(/\[token\]|Bearer \[redacted\]/);
+    const everything = [
+      error.message,
+      inspect(error, { depth: 10 }),
+      JSON.stringify(error),
+      ...failures.map((f) => `${f.error.message} ${inspect(f.error, { depth: 10 })}`),
+    ].join('\n');
+    for (const part of [TOKEN, TOKEN.split('.')[2] as string, JSON.stringify(token).slice(1, -1)]) {
+      expect(everything).not.toContain(part);
+    }
+    expect(failures).toHaveLength(2);
+  });
+
+  it('raises a NetworkError without the token when fetch refuses a token with a control character', async () => {
+    // Prepare: the real fetch, which refuses the header before sending anything.
+    const token = `${TOKEN}\u0000`;
+    const { client } = harness({
+      tokens: new FakeTokens(token),
+      retry: { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 1 },
+    });
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }));
+
+    // Assess
+    expect(error).toBeInstanceOf(NetworkError);
+    expect(error.message).toContain('is an invalid header value');
+    expect(inspect(error, { depth: 10 })).not.toContain(TOKEN.split('.')[2]);
+    expect(api.received).toHaveLength(0);
   });
 
   it('refreshes the token only once per request', async () => {

@@ -173,7 +173,8 @@ export class EventsApiClient {
         if (response.status === 200) return parse(response.body);
         error = this.errorFor(stream, response);
       } catch (caught) {
-        error = caught instanceof MalformedResponseError ? caught : this.errorForFailure(stream, caught);
+        error =
+          caught instanceof MalformedResponseError ? caught : this.errorForFailure(stream, caught, token);
       }
       if (error instanceof RequestTimeoutError && cappedByDeadline) {
         // Cut short by the caller's deadline, not by a slow API: a normal end of the run.
@@ -267,21 +268,22 @@ export class EventsApiClient {
     );
   }
 
-  private errorForFailure(stream: string, caught: unknown): EventsApiError {
+  private errorForFailure(stream: string, caught: unknown, token: string): EventsApiError {
     const source = this.options.sourceName;
     // Checked by name: fetch's errors may come from another realm (DOMException), where instanceof fails.
     const failure = caught as
       | { name?: unknown; message?: unknown; cause?: { message?: unknown } }
       | undefined;
+    // fetch quotes what it was given: undici refuses a bad header value with the value in the
+    // message ("Bearer <token>" is an invalid header value). Nothing of it goes further unredacted.
+    const cause = redactedError(caught, token);
     if (failure?.name === 'TimeoutError' || failure?.name === 'AbortError') {
       return new RequestTimeoutError(`source ${source}: the Events API did not answer ${stream} in time.`, {
-        cause: caught,
+        cause,
       });
     }
-    const reason = String(failure?.cause?.message ?? failure?.message ?? caught);
-    return new NetworkError(`source ${source}: the request for ${stream} failed (${reason}).`, {
-      cause: caught,
-    });
+    const reason = redactToken(String(failure?.cause?.message ?? failure?.message ?? caught), token);
+    return new NetworkError(`source ${source}: the request for ${stream} failed (${reason}).`, { cause });
   }
 
   private backoff(attempt: number, error: EventsApiError): number {
@@ -333,4 +335,35 @@ function parseRetryAfter(value: string | null, now: number): number | undefined 
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * `text` without the token, or any `Bearer` credential, in it. For text that a library built
+ * from the request (an error message) and that goes on into errors, logs and the state table.
+ */
+export function redactToken(text: string, token: string | undefined): string {
+  let redacted = text;
+  if (token) {
+    // Also as JSON or a log formatter escapes it, for a token that holds a control character.
+    for (const form of new Set([token, JSON.stringify(token).slice(1, -1)])) {
+      redacted = redacted.split(form).join('[token]');
+    }
+  }
+  // Whatever follows "Bearer" up to a quote or the end of the line: the credential, however mangled.
+  return redacted.replace(/Bearer[ \t]+(?!\[token\])[^"'\r\n]*/gi, 'Bearer [redacted]');
+}
+
+/**
+ * A copy of a thrown error whose message (and its cause's, a level down) has the token
+ * removed, with the same name and `code`: what the collector keeps as an error's cause.
+ */
+function redactedError(caught: unknown, token: string, depth = 0): Error {
+  const original = caught as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown } | null;
+  const copy = new Error(redactToken(String(original?.message ?? caught), token));
+  if (typeof original?.name === 'string') copy.name = original.name;
+  if (typeof original?.code === 'string') Object.assign(copy, { code: original.code });
+  if (depth < 2 && original?.cause !== undefined) {
+    copy.cause = redactedError(original.cause, token, depth + 1);
+  }
+  return copy;
 }
