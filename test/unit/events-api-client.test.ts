@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import { inspect } from 'node:util';
 import type { AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import {
   AuthError,
   type EventsApiError,
@@ -462,15 +462,90 @@ describe('EventsApiClient refusals', () => {
     expect(error.message).toContain('(HTTP 400)');
   });
 
-  it('points at EVENTS_API_URL on a 404', async () => {
-    api.script(reply(404));
-    const { client } = harness();
+  it('says on a 404 that the endpoint was not found: the wrong server or API version', async () => {
+    // Prepare
+    api.script(reply(404, { Error: { Message: 'Not Found' } }));
+    const { client, failures } = harness();
 
+    // Act
     const error = await rejectionOf(client.fetchPage('itemusages', { cursor: 'c' }));
 
+    // Assess
     expect(error).toBeInstanceOf(RequestRejectedError);
-    expect(error.message).toContain('Check EVENTS_API_URL');
+    expect((error as RequestRejectedError).status).toBe(404);
+    expect(error.message).toContain(
+      `the Events API at ${baseUrl} has no endpoint /api/v2/itemusages (HTTP 404: Not Found)`,
+    );
+    expect(error.message).toContain('EVENTS_API_URL points at another server');
+    expect(error.message).toContain('does not offer this version of the API');
     expect(api.received).toHaveLength(1);
+    expect(failures.map((f) => [f.error.kind, f.willRetry])).toEqual([['rejected', false]]);
+  });
+
+  it('says on a 409 that the request conflicted, and neither retries it nor drops the cursor', async () => {
+    // Prepare
+    api.script(reply(409, { status: 409, message: 'Conflict' }), reply(200, PAGE));
+    const { client, failures } = harness();
+
+    // Act
+    const error = await rejectionOf(client.fetchPage('auditevents', { cursor: 'c' }));
+
+    // Assess
+    expect(error).toBeInstanceOf(RequestRejectedError);
+    expect((error as RequestRejectedError).status).toBe(409);
+    expect(error.message).toContain('reported a conflict on the auditevents request (HTTP 409: Conflict)');
+    expect(error.message).toContain('not sent again blindly');
+    expect(error.message).toContain('keeps its cursor');
+    expect(api.received).toHaveLength(1);
+    expect(failures.map((f) => [f.error.kind, f.error.status, f.willRetry])).toEqual([
+      ['rejected', 409, false],
+    ]);
+  });
+
+  it('retries a 408 as a timeout of the server, keeping its status', async () => {
+    // Prepare
+    api.script(reply(408), reply(200, PAGE));
+    const { client, failures } = harness();
+
+    // Act
+    const page = await client.fetchPage('itemusages', { cursor: 'c' });
+
+    // Assess
+    expect(page).toMatchObject(PAGE);
+    expect(api.received).toHaveLength(2);
+    expect(failures.map((f) => [f.error.constructor, f.error.kind, f.error.status, f.willRetry])).toEqual([
+      [RequestTimeoutError, 'timeout', 408, true],
+    ]);
+    expect(failures[0]?.error.message).toContain('HTTP 408');
+  });
+
+  it('retries a 408 when the deadline is nearer than the request timeout', async () => {
+    // The attempt's timeout was cut to the deadline, but the 408 is the server's, not the deadline's.
+    api.script(reply(408), reply(200, PAGE));
+    const { client } = harness({ requestTimeoutMs: 10_000 });
+
+    const page = await client.fetchPage('itemusages', { cursor: 'c' }, Date.now() + 5_000);
+
+    expect(page).toMatchObject(PAGE);
+    expect(api.received).toHaveLength(2);
+  });
+
+  it('retries a 425 Too Early as a transient failure, keeping its status', async () => {
+    // Prepare
+    api.script(reply(425), reply(425), reply(200, PAGE));
+    const { client, failures } = harness();
+
+    // Act
+    const page = await client.fetchPage('signinattempts', { cursor: 'c' });
+
+    // Assess
+    expect(page).toMatchObject(PAGE);
+    expect(failures.map((f) => [f.error.kind, f.error.status, f.willRetry])).toEqual([
+      ['server', 425, true],
+      ['server', 425, true],
+    ]);
+    expect(failures[0]?.error).toBeInstanceOf(ServerError);
+    expect(failures[0]?.error.message).toContain('HTTP 425 Too Early');
   });
 });
 

@@ -171,12 +171,13 @@ export class EventsApiClient {
         const response = await this.attempt(method, path, body, token, Math.min(this.timeoutMs, remaining));
         // A body cut short in transit is as transient as a 5xx: parse inside the retry loop.
         if (response.status === 200) return parse(response.body);
-        error = this.errorFor(stream, response);
+        error = this.errorFor(stream, path, response);
       } catch (caught) {
         error =
           caught instanceof MalformedResponseError ? caught : this.errorForFailure(stream, caught, token);
       }
-      if (error instanceof RequestTimeoutError && cappedByDeadline) {
+      // A 408 is the server's own timeout, not one the deadline imposed on this attempt.
+      if (error instanceof RequestTimeoutError && error.status === undefined && cappedByDeadline) {
         // Cut short by the caller's deadline, not by a slow API: a normal end of the run.
         throw new OutOfTimeError(`the deadline arrived while waiting for ${stream}`);
       }
@@ -235,7 +236,7 @@ export class EventsApiClient {
     };
   }
 
-  private errorFor(stream: string, response: HttpAnswer): EventsApiError {
+  private errorFor(stream: string, path: string, response: HttpAnswer): EventsApiError {
     const { status } = response;
     const source = this.options.sourceName;
     const detail = errorMessageOf(response.body);
@@ -255,15 +256,42 @@ export class EventsApiClient {
         retryAfterMs === undefined ? {} : { retryAfterMs },
       );
     }
+    if (status === 408) {
+      return new RequestTimeoutError(
+        `source ${source}: the Events API timed out waiting for the ${stream} request (HTTP 408${detail}).`,
+        { status },
+      );
+    }
+    if (status === 425) {
+      // "Too Early": the server will not process the request yet; the same request may succeed later.
+      return new ServerError(
+        `source ${source}: the Events API answered ${stream} with HTTP 425 Too Early${detail}; it is sent again later.`,
+        { status },
+      );
+    }
     if (status >= 500) {
       return new ServerError(
         `source ${source}: the Events API failed on ${stream} (HTTP ${status}${detail}).`,
         { status },
       );
     }
+    if (status === 404) {
+      return new RequestRejectedError(
+        `source ${source}: the Events API at ${this.options.baseUrl} has no endpoint ${path} (HTTP 404${detail}): ` +
+          "EVENTS_API_URL points at another server than the events host of the account's region " +
+          '(e.g. https://events.1password.com), or that server does not offer this version of the API. Check EVENTS_API_URL.',
+        { status },
+      );
+    }
+    if (status === 409) {
+      return new RequestRejectedError(
+        `source ${source}: the Events API reported a conflict on the ${stream} request (HTTP 409${detail}). ` +
+          'It is not sent again blindly; the stream keeps its cursor, so the next run asks for the same page.',
+        { status },
+      );
+    }
     return new RequestRejectedError(
-      `source ${source}: the Events API rejected the ${stream} request (HTTP ${status}${detail}).` +
-        (status === 404 ? ' Check EVENTS_API_URL.' : ''),
+      `source ${source}: the Events API rejected the ${stream} request (HTTP ${status}${detail}).`,
       { status },
     );
   }
