@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SecretError } from '../lambdas/shared/errors';
-import { SecretsManagerTokenSource, type TokenSource } from '../lambdas/shared/token-provider';
+import {
+  bearerTokenProblem,
+  SecretsManagerTokenSource,
+  type TokenSource,
+} from '../lambdas/shared/token-provider';
 import { UsageError } from './exit-codes';
 import type { CliIo } from './io';
 
@@ -153,8 +157,9 @@ export function parseTokenText(text: string, origin: string): string {
     }
     token = value.trim();
   }
-  if (/\s/.test(token)) {
-    throw new UsageError(`${origin} holds text with spaces or line breaks, not a single token`);
+  const problem = bearerTokenProblem(token);
+  if (problem !== undefined) {
+    throw new UsageError(`${origin} ${problem}; give the token as 1Password shows it`);
   }
   return token;
 }

@@ -4,11 +4,14 @@
  *   npx tsx dev/simulator/main.ts --port 8080 --events 1000
  *
  * Options: --host (127.0.0.1), --port (8080), --events per feature (1000), --days of history (7),
- * --seed (1), --live N (every N seconds add a few new events to each feed; 0 = off).
+ * --seed (1), --live N (every N seconds add a few new events to each feed; 0 = off),
+ * --page-style compact|spaced|pretty (compact; how pages are spelled, see `PageStyle`).
  */
 import { parseArgs } from 'node:util';
 import { startSimulator } from './server';
-import { FEATURES } from './types';
+import { FEATURES, type PageStyle } from './types';
+
+const PAGE_STYLES: readonly PageStyle[] = ['compact', 'spaced', 'pretty'];
 
 const DAY_MS = 86_400_000;
 
@@ -21,14 +24,23 @@ async function main(): Promise<void> {
       days: { type: 'string', default: '7' },
       seed: { type: 'string', default: '1' },
       live: { type: 'string', default: '0' },
+      'page-style': { type: 'string', default: 'compact' },
     },
   });
+  const pageStyle = values['page-style'] as PageStyle;
+  if (!PAGE_STYLES.includes(pageStyle))
+    throw new Error(`--page-style must be one of ${PAGE_STYLES.join(', ')}`);
   const number = (name: keyof typeof values) => {
     const value = Number(values[name]);
     if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`);
     return value;
   };
-  const sim = await startSimulator({ host: values.host, port: number('port'), seed: number('seed') });
+  const sim = await startSimulator({
+    host: values.host,
+    port: number('port'),
+    seed: number('seed'),
+    pageStyle,
+  });
   const now = Date.now();
   for (const feature of FEATURES)
     sim.generate(feature, number('events'), { from: now - number('days') * DAY_MS, to: now });

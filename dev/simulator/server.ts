@@ -21,6 +21,7 @@ import {
   type SimulatorOptions,
   type SimulatorStats,
 } from './types';
+import { renderPage } from './wire';
 
 const DEFAULT_ACCOUNT_UUID = 'Q4M7XHBDZNGJ5CRUO2EK6LYWTA';
 const HOUR_MS = 3_600_000;
@@ -272,14 +273,29 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       cursorIn !== undefined && items.length === 0
         ? cursorIn
         : cursors.encode({ ...state, pos: page.pos, issuedAt: nowMs });
-    const body = JSON.stringify({ items, cursor, has_more: hasMore });
+    const style = fault?.kind === 'restyle' ? fault.style : (options.pageStyle ?? 'compact');
+    const body =
+      style === 'compact' && page.texts.every((text) => text === undefined)
+        ? JSON.stringify({ items, cursor, has_more: hasMore })
+        : renderPage(
+            items.map((item, i) => ({ text: page.texts[i] ?? JSON.stringify(item) })),
+            cursor,
+            hasMore,
+            style,
+          );
 
     if (fault?.kind === 'malformed') {
       record({ status: 200, itemUuids: [], hasMore: false, fault: fault.kind });
       send(res, 200, fault.body ?? body.slice(0, Math.max(1, Math.floor(body.length / 2))));
       return;
     }
-    record({ status: 200, itemUuids: page.items.map((e) => String(e.uuid)), hasMore, cursorOut: cursor });
+    record({
+      status: 200,
+      itemUuids: page.items.map((e) => String(e.uuid)),
+      hasMore,
+      cursorOut: cursor,
+      ...(fault?.kind === 'restyle' ? { fault: fault.kind } : {}),
+    });
     send(res, 200, body);
   };
 
@@ -355,6 +371,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return generated.map((g) => g.event);
     },
     ingest: (feature, events) => stores[feature].ingest(events, now()),
+    ingestText: (feature, texts) => stores[feature].ingestText(texts, now()),
     events: (feature) => stores[feature].all(),
     inject: (...rules) => faults.inject(rules),
     setChaos: (chaos) => faults.setChaos(chaos),

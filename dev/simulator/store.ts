@@ -14,6 +14,8 @@ export interface Selection {
 
 export interface Page {
   items: SimEvent[];
+  /** Per item, the JSON text it was ingested as ({@link EventStore.ingestText}), served as it is. */
+  texts: Array<string | undefined>;
   hasMore: boolean;
   /** Position the next request continues after. */
   pos: number;
@@ -22,6 +24,7 @@ export interface Page {
 export interface Entry {
   event: SimEvent;
   at: Instant;
+  text?: string;
 }
 
 /**
@@ -38,6 +41,16 @@ export class EventStore {
       const at = typeof event.timestamp === 'string' ? parseRfc3339(event.timestamp) : undefined;
       this.entries.push({ event, at: at ?? { ms: nowMs, ns: 0 } });
     }
+  }
+
+  /** Events given as JSON text, each to be served as exactly that text. */
+  ingestText(texts: readonly string[], nowMs: number): SimEvent[] {
+    return texts.map((text) => {
+      const event = JSON.parse(text) as SimEvent;
+      const at = typeof event.timestamp === 'string' ? parseRfc3339(event.timestamp) : undefined;
+      this.entries.push({ event, at: at ?? { ms: nowMs, ns: 0 }, text });
+      return event;
+    });
   }
 
   /** For events whose instants are already known (generated ones). */
@@ -66,11 +79,15 @@ export class EventStore {
       (selection.end === undefined || compareInstants(entry.at, selection.end) < 0);
 
     const items: SimEvent[] = [];
+    const texts: Array<string | undefined> = [];
     let index = selection.pos;
     while (index < this.entries.length && items.length < selection.limit) {
       const entry = this.entries[index] as Entry;
       index += 1;
-      if (matches(entry)) items.push(entry.event);
+      if (matches(entry)) {
+        items.push(entry.event);
+        texts.push(entry.text);
+      }
     }
     let hasMore = false;
     if (items.length === selection.limit) {
@@ -81,6 +98,6 @@ export class EventStore {
         }
       }
     }
-    return { items, hasMore, pos: index };
+    return { items, texts, hasMore, pos: index };
   }
 }

@@ -5,6 +5,16 @@ export const FEATURES: readonly Feature[] = ['signinattempts', 'itemusages', 'au
 
 export type ApiVersion = 'v1' | 'v2';
 
+/**
+ * How pages are spelled on the wire; the values are the same in each.
+ * - `compact`: `JSON.stringify`'s form.
+ * - `spaced`: one line, with spaces and tabs between tokens, `items` after `cursor` and
+ *   `has_more`, non-ASCII characters escaped (`\u00e9`), and numbers with a fraction given a
+ *   trailing zero (`43.70`).
+ * - `pretty`: indented over many lines, as `JSON.stringify(body, null, 2)`.
+ */
+export type PageStyle = 'compact' | 'spaced' | 'pretty';
+
 export interface SimulatorOptions {
   /** @default '127.0.0.1' */
   host?: string;
@@ -38,6 +48,11 @@ export interface SimulatorOptions {
    * @default false - `has_more` is exact
    */
   hasMoreWhenFull?: boolean;
+  /**
+   * How every page is spelled (see {@link PageStyle}); a `restyle` fault changes single pages.
+   * @default 'compact'
+   */
+  pageStyle?: PageStyle;
   /** Seed for generated data, latency jitter and chaos. @default 1 */
   seed?: number;
   /** @default a fixed 26-character base32 id */
@@ -74,6 +89,8 @@ export type Fault =
   | { kind: 'malformed'; body?: string }
   /** 200 `{items: [], has_more: true}` with the request's cursor, without advancing. */
   | { kind: 'emptyHasMore' }
+  /** Answer normally, with the page spelled in `style` whatever `SimulatorOptions.pageStyle` says. */
+  | { kind: 'restyle'; style: PageStyle }
   /** Destroy the socket without answering. */
   | { kind: 'resetConnection' };
 
@@ -135,6 +152,12 @@ export interface Simulator {
   generate(feature: Feature, count: number, options?: { from?: number; to?: number }): SimEvent[];
   /** Ingests events as they are, e.g. late events whose timestamps are older than ones already served. */
   ingest(feature: Feature, events: SimEvent[]): void;
+  /**
+   * Ingests events given as JSON text, each served as exactly that text (inside a page of
+   * the configured style: `spaced` and `pretty` respell it), on v1 endpoints too: e.g. `43.70`,
+   * integers above 2^53, `\u00e9` or odd spacing. Returns the events as `JSON.parse` reads them.
+   */
+  ingestText(feature: Feature, texts: string[]): SimEvent[];
   /** Everything ingested for a feature, in ingestion order (retention is applied when serving, not here). */
   events(feature: Feature): readonly SimEvent[];
   /** Queues fault rules; each matching request consumes the first rule that matches it. */

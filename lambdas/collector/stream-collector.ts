@@ -347,7 +347,7 @@ export class StreamCollector {
           continue;
         }
         this.pages += 1;
-        page.items.forEach((item) => {
+        page.items.forEach((item, index) => {
           const uuid = (item as { uuid?: unknown } | null)?.uuid;
           if (archived !== undefined && typeof uuid === 'string') {
             if (archived.has(uuid)) {
@@ -356,8 +356,9 @@ export class StreamCollector {
             }
             archived.add(uuid);
           }
-          batch.add(item);
+          batch.add(item, page.lines[index]);
         });
+        if (page.reserialized) batch.markReserialized();
         cursor = page.cursor;
         request = { cursor };
         if (batch.full) {

@@ -19,6 +19,12 @@ export const MetadataKey = {
   sha256: 'body-sha256',
   /** `body-sha256` of the stream's previous batch; 64 zeros for the first. */
   prevSha256: 'prev-body-sha256',
+  /**
+   * `true` when some lines of the body are the collector's compact `JSON.stringify` of an
+   * event rather than the bytes the API sent (the API pretty-printed the page, or sent bytes
+   * that are not UTF-8); absent when every line is the API's bytes.
+   */
+  reserialized: 'reserialized',
 } as const;
 
 export const SEQ_DIGITS = 12;

@@ -38,6 +38,7 @@ export function batchMetadata(object: BatchObject): Record<string, string> {
     ...(batch.lastEventTime ? { [MetadataKey.lastEventTime]: batch.lastEventTime } : {}),
     [MetadataKey.sha256]: batch.sha256,
     [MetadataKey.prevSha256]: object.prevSha256,
+    ...(batch.reserialized ? { [MetadataKey.reserialized]: 'true' } : {}),
   };
 }
 

@@ -23,6 +23,8 @@ export interface SealedBatch {
   readonly uncompressedBytes: number;
   readonly firstEventTime: string | undefined;
   readonly lastEventTime: string | undefined;
+  /** Whether some lines are our serialisation of an event rather than the bytes the API sent. */
+  readonly reserialized: boolean;
 }
 
 /** Which field of each stream's events the run summary counts (item usage by action, sign-ins by category). */
@@ -44,9 +46,12 @@ const MAX_INVALID_EXAMPLES = 10;
  */
 export const GZIP_LEVEL = 4;
 
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+
 /**
- * Accumulates one batch: each event as one NDJSON line, serialised once from what the API
- * returned (every field kept, unknown ones included), with the facts its metadata needs.
+ * Accumulates one batch: each event as one NDJSON line, the bytes the API sent for it (or,
+ * given none, `JSON.stringify` of the event), with the facts its metadata needs.
  * Lines are hashed and compressed as they arrive, so a batch holds only its compressed
  * bytes: a 32 MiB batch costs a few MiB of memory, not several copies of 32 MiB.
  */
@@ -55,13 +60,15 @@ export class BatchBuilder {
   private readonly gzip: Gzip = createGzip({ level: GZIP_LEVEL });
   private readonly compressed: Buffer[] = [];
   private readonly gzipDone: Promise<void>;
-  private pending: string[] = [];
+  /** Lines not yet hashed and compressed, without their line breaks. */
+  private pending: Array<string | Uint8Array> = [];
   private pendingBytes = 0;
   private count = 0;
   private bytes = 0;
   private earliest: number | undefined;
   private latest: number | undefined;
   private sealed = false;
+  private someReserialized = false;
   /** Up to a few examples of events that failed the schema; {@link invalidCount} counts them all. */
   readonly invalid: InvalidEvent[] = [];
   invalidCount = 0;
@@ -101,11 +108,26 @@ export class BatchBuilder {
     return this.latest;
   }
 
-  add(event: unknown): void {
+  /**
+   * Adds one event: `line`, the event's bytes as the API sent them (without a line break),
+   * is written as it is; without it, `JSON.stringify(event)`. `event` is the parsed value of
+   * the same bytes, which the schema check and the counts read.
+   */
+  add(event: unknown, line?: Uint8Array): void {
     if (this.sealed) throw new Error('BatchBuilder: add() after seal()');
-    const line = `${JSON.stringify(event)}\n`;
-    const size = Buffer.byteLength(line);
-    this.pending.push(line);
+    let size: number;
+    if (line === undefined) {
+      const text = JSON.stringify(event);
+      size = Buffer.byteLength(text) + 1;
+      this.pending.push(text);
+    } else {
+      // A line break inside would make two lines of one event, and a body that no longer matches its count.
+      if (line.includes(NEWLINE) || line.includes(CARRIAGE_RETURN)) {
+        throw new Error('BatchBuilder: an NDJSON line must not hold a line break');
+      }
+      size = line.length + 1;
+      this.pending.push(line);
+    }
     this.pendingBytes += size;
     this.bytes += size;
     this.count += 1;
@@ -141,6 +163,16 @@ export class BatchBuilder {
     }
   }
 
+  /** Records that some line added is a re-serialisation of the event, not the API's bytes. */
+  markReserialized(): void {
+    this.someReserialized = true;
+  }
+
+  /** Whether {@link markReserialized} was called. */
+  get reserialized(): boolean {
+    return this.someReserialized;
+  }
+
   async seal(): Promise<SealedBatch> {
     if (this.sealed) throw new Error('BatchBuilder: seal() called twice');
     this.sealed = true;
@@ -161,12 +193,22 @@ export class BatchBuilder {
       uncompressedBytes: this.count === 0 ? 1 : this.bytes,
       firstEventTime: this.earliest === undefined ? undefined : new Date(this.earliest).toISOString(),
       lastEventTime: this.latest === undefined ? undefined : new Date(this.latest).toISOString(),
+      reserialized: this.someReserialized,
     };
   }
 
   private flushPending(): void {
     if (this.pending.length === 0) return;
-    const chunk = Buffer.from(this.pending.join(''), 'utf8');
+    const chunk = Buffer.allocUnsafe(this.pendingBytes);
+    let offset = 0;
+    for (const line of this.pending) {
+      if (typeof line === 'string') offset += chunk.write(line, offset, 'utf8');
+      else {
+        chunk.set(line, offset);
+        offset += line.length;
+      }
+      chunk[offset++] = NEWLINE;
+    }
     this.pending = [];
     this.pendingBytes = 0;
     this.hash.update(chunk);

@@ -61,7 +61,7 @@ export class RateLimitedError extends EventsApiError {
   }
 }
 
-/** 5xx after retries. */
+/** 5xx, or 425 Too Early: the same request may succeed later. */
 export class ServerError extends EventsApiError {
   constructor(message: string, options?: { cause?: unknown; status?: number }) {
     super('server', message, options);
@@ -75,9 +75,9 @@ export class NetworkError extends EventsApiError {
   }
 }
 
-/** No response within the request timeout. */
+/** No response within the request timeout, or the server's own timeout (408, with its status). */
 export class RequestTimeoutError extends EventsApiError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  constructor(message: string, options?: { cause?: unknown; status?: number }) {
     super('timeout', message, options);
   }
 }

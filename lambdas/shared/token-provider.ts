@@ -113,10 +113,44 @@ export function parseTokenSecret(secretString: string | undefined, secretId: str
     }
     token = value.trim();
   }
-  if (/\s/.test(token)) {
+  const problem = bearerTokenProblem(token);
+  if (problem !== undefined) {
     throw new SecretError(
-      `TOKEN_SECRET_ID: secret ${secretId} holds text with spaces or line breaks, not a single token; ${HOW_TO_FILL(secretId)}`,
+      `TOKEN_SECRET_ID: secret ${secretId}: its token ${problem}; ${HOW_TO_FILL(secretId)}`,
     );
   }
   return token;
+}
+
+/** RFC 6750's b64token (token68): what may follow `Bearer ` in an Authorization header. */
+const BEARER_TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/**
+ * What keeps `token` from being sent as a bearer token, in words that quote none of it
+ * (`contains a control character (U+0000) at position 2; ...`), or `undefined` when it is
+ * well-formed. Checked when the token is read: sent as it is, fetch would refuse the header
+ * with the whole value in its message.
+ */
+export function bearerTokenProblem(token: string): string | undefined {
+  if (BEARER_TOKEN.test(token)) return undefined;
+  // A UTF-16 file read as UTF-8 gives NULs between the characters (and its line break), or
+  // U+FFFD for its byte order mark: say so rather than point at a space or a line break.
+  const looksUtf16 = token.includes('\u0000') || token.includes('\ufffd');
+  if (!looksUtf16 && /\s/.test(token)) return 'holds spaces or line breaks: it is not a single token';
+  const utf16 = looksUtf16 ? ' (was the file saved as UTF-16? Save it as UTF-8 or plain ASCII)' : '';
+  for (let i = 0; i < token.length; i++) {
+    const code = token.charCodeAt(i);
+    if (code < 0x20 || (code >= 0x7f && code < 0xa0)) {
+      const hex = code.toString(16).toUpperCase().padStart(4, '0');
+      return `contains a control character (U+${hex}) at position ${i + 1}${utf16}`;
+    }
+  }
+  const outside = /[^A-Za-z0-9\-._~+/=]/.exec(token);
+  if (outside) {
+    return (
+      `contains characters outside the bearer-token alphabet (A-Z a-z 0-9 - . _ ~ + / and a final =) ` +
+      `from position ${outside.index + 1}${utf16 || ' (was the file saved as UTF-16, or the token copied with typographic quotes?)'}`
+    );
+  }
+  return `has "=" at position ${token.indexOf('=') + 1}, before its end, where "=" may only pad the end of a token`;
 }

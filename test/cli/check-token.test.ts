@@ -161,6 +161,39 @@ describe('check-token', () => {
     expect(stdout + stderr).not.toContain(token.split('.')[2]);
   });
 
+  it('refuses a token file saved as UTF-16, saying so, without sending or echoing the token', async () => {
+    const token = sim.mintToken();
+    const path = join(dir, 'token-utf16.txt');
+    writeFileSync(path, `\ufeff${token}\r\n`, 'utf16le');
+    const before = sim.stats.requests;
+
+    const { code, stdout, stderr } = await cli(['check-token', '--token-file', path, '--allow-custom-url']);
+
+    expect(code).toBe(2);
+    expect(stderr).toContain(`the token in file ${path} contains`);
+    expect(stderr).toContain('was the file saved as UTF-16?');
+    expect(stdout + stderr).not.toContain(token.split('.')[2]);
+    expect(stdout + stderr).not.toContain(token.slice(0, 12));
+    expect(sim.stats.requests).toBe(before);
+  });
+
+  it('refuses a token with a control character from stdin or a variable, saying where it is', async () => {
+    const token = sim.mintToken();
+    const spoiled = `${token.slice(0, 20)}\u0007${token.slice(20)}`;
+
+    const results = await Promise.all([
+      cli(['check-token', '--token-stdin', '--allow-custom-url'], { stdin: spoiled }),
+      cli(['check-token', '--token-env', 'OP_TOKEN', '--allow-custom-url'], { env: { OP_TOKEN: spoiled } }),
+    ]);
+
+    for (const { code, stdout, stderr } of results) {
+      expect(code).toBe(2);
+      expect(stderr).toContain('contains a control character (U+0007) at position 21');
+      expect(stdout + stderr).not.toContain(token.split('.')[2]);
+      expect(stdout + stderr).not.toContain(token.slice(0, 12));
+    }
+  });
+
   it('refuses to send the token to a host outside 1Password unless allowed', async () => {
     const before = sim.stats.requests;
 

@@ -1,3 +1,4 @@
+import { inspect } from 'node:util';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { CollectorRunError } from '../../lambdas/collector/collector';
@@ -98,6 +99,53 @@ describe('collector with bad tokens and secrets', () => {
       expect(await stateItems()).toEqual([]);
     },
   );
+
+  it('names the secret and the problem when its token holds a control character, never the token', async () => {
+    const spoiled = `${env.token.slice(0, 30)}\u0000${env.token.slice(30)}`;
+    env.aws.secrets.put(SECRET_ID, JSON.stringify({ token: spoiled }));
+
+    const run = (await env.run()) as CollectorRunError;
+
+    expect(run.cause).toBeInstanceOf(SecretError);
+    expect(run.message).toContain(
+      `secret ${SECRET_ID}: its token contains a control character (U+0000) at position 31`,
+    );
+    expect(run.message).toContain('put-secret-value');
+    expect(env.sim.stats.requests).toBe(0);
+    const everything = [run.message, inspect(run, { depth: 10 }), env.log.text()].join('\n');
+    for (const part of [env.token.slice(0, 30), env.token.slice(30), env.token.split('.')[2] as string]) {
+      expect(everything).not.toContain(part);
+    }
+  });
+
+  it('keeps the token out of errors, logs, the summary and the state table when fetch quotes it', async () => {
+    // undici refuses a bad header with the whole value in its message; any fetch error might quote it.
+    const fetch: typeof globalThis.fetch = async (_input, init) => {
+      const authorization = new Headers(init?.headers).get('authorization');
+      throw new TypeError('fetch failed', {
+        cause: new Error(`Headers.append: "${authorization}" is an invalid header value.`),
+      });
+    };
+
+    const run = (await env.run({
+      overrides: { fetch, retry: { baseDelayMs: 1, maxDelayMs: 1, maxAttempts: 2 } },
+    })) as CollectorRunError;
+
+    expect(run).toBeInstanceOf(Error);
+    expect(run.message).toMatch(/3 of 3 streams failed: .*is an invalid header value/);
+    expect(run.message).toContain('Bearer [token]');
+    const everything = [
+      run.message,
+      inspect(run, { depth: 10 }),
+      JSON.stringify(run.summary),
+      env.log.text(),
+      JSON.stringify(await stateItems()),
+    ].join('\n');
+    expect(env.log.lines.filter((line) => line.message.startsWith('Events API request failed'))).toHaveLength(
+      6,
+    );
+    for (const part of [env.token, env.token.split('.')[2] as string]) expect(everything).not.toContain(part);
+  });
 
   it('refuses to send the token to a host outside 1Password unless allowed', async () => {
     const run = (await env.run({ env: { ALLOW_CUSTOM_EVENTS_API_URL: 'false' } })) as CollectorRunError;

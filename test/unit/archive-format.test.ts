@@ -95,6 +95,7 @@ describe('archive object format', () => {
       lastEventTime: 'last-event-time',
       sha256: 'body-sha256',
       prevSha256: 'prev-body-sha256',
+      reserialized: 'reserialized',
     });
   });
 

@@ -286,3 +286,107 @@ describe('BatchBuilder', () => {
     expect(() => batch.add({ uuid: 'B' })).toThrow(/after seal/);
   });
 });
+
+describe('BatchBuilder with the bytes the API sent', () => {
+  /** An item usage as an API might spell it, and what JSON.parse makes of it. */
+  function sent(uuid: string, spelling: string): { line: Buffer; event: unknown } {
+    const text =
+      `{"uuid" : "${uuid}","timestamp":"2025-03-01T18:57:42.000Z","used_version":3,` +
+      `"vault_uuid":"V","item_uuid":"I",${spelling}}`;
+    return { line: Buffer.from(text, 'utf8'), event: JSON.parse(text) };
+  }
+
+  it('writes each given line byte for byte, where JSON.stringify would change it', async () => {
+    // Prepare: spellings that a parse and re-serialisation lose or change.
+    const events = [
+      sent('A', '"location":{"latitude":43.70,"longitude":-79.4330}'),
+      sent('B', '"aux_id":9007199254740993,"far":1e400'),
+      sent('C', '"user":{"name":"Zo\u00eb","name":"Zoë ☕"}'),
+      sent('D', '"client" :  {  "ip_address" : "192.0.2.1"  }'),
+    ];
+    const batch = new BatchBuilder('itemusages', 100, 1_000_000);
+
+    // Act
+    for (const { event, line } of events) batch.add(event, line);
+    const sealed = await batch.seal();
+
+    // Assess
+    const expected = Buffer.concat(events.flatMap(({ line }) => [line, Buffer.from('\n')]));
+    const body = gunzipSync(sealed.gzipped);
+    expect(body.equals(expected)).toBe(true);
+    for (const { event, line } of events) expect(line.toString()).not.toBe(JSON.stringify(event));
+    expect(sealed.sha256).toBe(createHash('sha256').update(expected).digest('hex'));
+    expect(sealed.uncompressedBytes).toBe(expected.length);
+    expect(batch.uncompressedBytes).toBe(expected.length);
+    expect(sealed.eventCount).toBe(4);
+  });
+
+  it('writes the line, and validates, dates and counts the parsed event given with it', async () => {
+    // Prepare
+    const good = sent('GOOD', '"action":"fill"');
+    const bad = {
+      line: Buffer.from('{"uuid":"BAD","timestamp":"yesterday","action":"fill"}'),
+      event: { uuid: 'BAD', timestamp: 'yesterday', action: 'fill' },
+    };
+    const batch = new BatchBuilder('itemusages', 100, 1_000_000);
+
+    // Act
+    batch.add(good.event, good.line);
+    batch.add(bad.event, bad.line);
+    const sealed = await batch.seal();
+
+    // Assess
+    expect(gunzipSync(sealed.gzipped).toString('utf8')).toBe(`${good.line}\n${bad.line}\n`);
+    expect(batch.invalidCount).toBe(1);
+    expect(batch.invalid).toEqual([{ uuid: 'BAD', reason: expect.stringContaining('timestamp') }]);
+    expect(Object.fromEntries(batch.counts)).toEqual({ fill: 2 });
+    expect(sealed.firstEventTime).toBe('2025-03-01T18:57:42.000Z');
+  });
+
+  it('keeps the order of lines and serialised events across compression chunks', async () => {
+    // Prepare: about 1 MB, so lines are handed to gzip in several chunks.
+    const filler = 'x'.repeat(5_000);
+    const batch = new BatchBuilder('itemusages', 10_000, 100_000_000);
+    const expected: string[] = [];
+
+    // Act
+    for (let i = 0; i < 200; i++) {
+      const event = { uuid: `E${i}`, timestamp: '2025-03-01T18:57:42Z', filler, n: 1.5 };
+      if (i % 3 === 0) {
+        batch.add(event);
+        expected.push(JSON.stringify(event));
+      } else {
+        const line = `{"uuid":"E${i}", "timestamp":"2025-03-01T18:57:42Z", "filler":"${filler}", "n":1.50}`;
+        batch.add(event, Buffer.from(line));
+        expected.push(line);
+      }
+    }
+    const sealed = await batch.seal();
+
+    // Assess
+    expect(gunzipSync(sealed.gzipped).toString('utf8')).toBe(`${expected.join('\n')}\n`);
+  });
+
+  it('refuses a line that holds a line break, which would split the event in two', () => {
+    const batch = new BatchBuilder('itemusages', 100, 1_000_000);
+
+    expect(() => batch.add({ uuid: 'A' }, Buffer.from('{"uuid":\n"A"}'))).toThrow(/line break/);
+    expect(() => batch.add({ uuid: 'A' }, Buffer.from('{"uuid":\r"A"}'))).toThrow(/line break/);
+    expect(batch.eventCount).toBe(0);
+  });
+
+  it('says whether some line was re-serialised', async () => {
+    const plain = new BatchBuilder('itemusages', 100, 1_000_000);
+    const marked = new BatchBuilder('itemusages', 100, 1_000_000);
+    const { event, line } = sent('A', '"action":"fill"');
+    plain.add(event, line);
+    marked.add(event, line);
+    marked.add({ uuid: 'B', timestamp: '2025-03-01T18:57:42Z' });
+
+    marked.markReserialized();
+
+    expect((await plain.seal()).reserialized).toBe(false);
+    expect(marked.reserialized).toBe(true);
+    expect((await marked.seal()).reserialized).toBe(true);
+  });
+});

@@ -542,6 +542,103 @@ describe('Events API simulator: faults', () => {
   });
 });
 
+describe('Events API simulator: how pages are spelled', () => {
+  const RAW = [
+    '{"uuid":"RAW1","timestamp":"2026-03-01T11:00:00Z","location":{"latitude":43.70}}',
+    '{ "uuid" : "RAW2", "timestamp":"2026-03-01T11:00:01Z","aux_id":9007199254740993,"city":"Montr\\u00e9al"}',
+  ];
+
+  async function body(
+    sim: Simulator,
+    token: string,
+    request: object = { start_time: FOREVER },
+  ): Promise<string> {
+    const res = await post(sim, '/api/v2/auditevents', request, token);
+    expect(res.status).toBe(200);
+    return res.text();
+  }
+
+  it('serves events ingested as text byte for byte, and returns what JSON.parse reads in them', async () => {
+    const { sim, token } = await simulator({ rateLimit: false });
+    try {
+      const events = sim.ingestText('auditevents', RAW);
+
+      const text = await body(sim, token);
+
+      expect(text).toBe(
+        `{"items":[${RAW.join(',')}],"cursor":${JSON.stringify(JSON.parse(text).cursor)},"has_more":false}`,
+      );
+      expect(events).toEqual(RAW.map((raw) => JSON.parse(raw)));
+      expect(sim.events('auditevents')).toEqual(events);
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('spells spaced pages on one line with spaces, tabs, escapes and trailing zeros, items last', async () => {
+    // Prepare
+    const { sim, token } = await simulator({ rateLimit: false, pageStyle: 'spaced' });
+    try {
+      sim.ingest('auditevents', [
+        { uuid: 'E1', timestamp: '2026-03-01T11:00:00Z', location: { city: 'Zürich', latitude: 47.37 } },
+      ]);
+      sim.ingestText('auditevents', RAW);
+
+      // Act
+      const text = await body(sim, token);
+
+      // Assess
+      const parsed = JSON.parse(text) as PageBody;
+      expect(parsed.items).toEqual(sim.events('auditevents'));
+      expect(text).not.toContain('\n');
+      expect(text.indexOf('"items"')).toBeGreaterThan(text.indexOf('"has_more"'));
+      expect(text).toContain('"city" :\t"Z\\u00fcrich"');
+      expect(text).toContain('47.370');
+      expect(text).toContain('43.700');
+      expect(text).toContain('9007199254740993');
+      expect(text).toContain('"Montr\\u00e9al"');
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('pretty-prints pages as JSON.stringify(body, null, 2) does, keeping the spelling of text events', async () => {
+    const { sim, token } = await simulator({ rateLimit: false, pageStyle: 'pretty' });
+    try {
+      sim.generate('auditevents', 3, { from: NOW - 60_000, to: NOW });
+
+      const generated = await body(sim, token);
+      sim.ingestText('auditevents', RAW);
+      const withText = await body(sim, token, { start_time: '2026-03-01T11:00:00Z' });
+
+      expect(generated).toBe(JSON.stringify(JSON.parse(generated), null, 2));
+      expect(withText).toContain('\n      "location": {\n        "latitude": 43.70\n      }\n');
+      expect(withText).toContain('"aux_id": 9007199254740993');
+      expect(JSON.parse(withText).items.slice(-2)).toEqual(RAW.map((raw) => JSON.parse(raw)));
+    } finally {
+      await sim.close();
+    }
+  });
+
+  it('respells only the pages a restyle fault hits, and logs the fault', async () => {
+    const { sim, token } = await simulator({ rateLimit: false });
+    try {
+      sim.generate('auditevents', 5, { from: NOW - 60_000, to: NOW });
+      sim.inject({ fault: { kind: 'restyle', style: 'pretty' } });
+
+      const pretty = await body(sim, token);
+      const compact = await body(sim, token);
+
+      expect(pretty).toBe(JSON.stringify(JSON.parse(compact), null, 2));
+      expect(JSON.parse(pretty).items).toEqual(JSON.parse(compact).items);
+      expect(compact).toBe(JSON.stringify(JSON.parse(compact)));
+      expect(sim.log.map((page) => page.fault)).toEqual(['restyle', undefined]);
+    } finally {
+      await sim.close();
+    }
+  });
+});
+
 describe('Events API simulator: generated data', () => {
   const sample = async (seed: number, count = 3000) => {
     const { sim } = await simulator({ seed });

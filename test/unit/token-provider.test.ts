@@ -8,7 +8,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../dev/local/aws';
 import { type LocalSecretsManager, startLocalSecretsManager } from '../../dev/local/secrets-manager';
 import { SecretError } from '../../lambdas/shared/errors';
-import { parseTokenSecret, SecretsManagerTokenSource } from '../../lambdas/shared/token-provider';
+import {
+  bearerTokenProblem,
+  parseTokenSecret,
+  SecretsManagerTokenSource,
+} from '../../lambdas/shared/token-provider';
 
 const SECRET_ID = 'prod-token';
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOlsiZXZlbnRzLjFwYXNzd29yZC5jb20iXX0.c2lnbmF0dXJl';
@@ -316,6 +320,53 @@ describe('parseTokenSecret', () => {
       expect(JSON.stringify(caught)).not.toContain(SENSITIVE);
     },
   );
+
+  it.each([
+    ['a NUL inside the token', `${SENSITIVE}\u0000x`, 'contains a control character (U+0000) at position 19'],
+    ['an escape character', `{"token":"${SENSITIVE}\\u001b[0m"}`, 'contains a control character (U+001B)'],
+    ['a DEL', `${SENSITIVE}\u007f`, 'contains a control character (U+007F)'],
+    [
+      'a file saved as UTF-16 and read as UTF-8',
+      Buffer.from(`\ufeff${SENSITIVE}`, 'utf16le').toString('utf8'),
+      'was the file saved as UTF-16?',
+    ],
+    ['typographic quotes around the token', `\u201c${SENSITIVE}\u201d`, 'outside the bearer-token alphabet'],
+    [
+      'a non-ASCII letter',
+      `${SENSITIVE}é`,
+      'outside the bearer-token alphabet (A-Z a-z 0-9 - . _ ~ + / and a final =)',
+    ],
+    ['"=" inside the token', `${SENSITIVE}=x`, 'has "=" at position 19, before its end'],
+  ])(
+    'refuses a token with %s, saying where and what to do, without quoting it',
+    (_label, secretString, problem) => {
+      // Act
+      let caught: unknown;
+      try {
+        parseTokenSecret(secretString, SECRET_ID);
+      } catch (error) {
+        caught = error;
+      }
+
+      // Assess
+      expect(caught).toBeInstanceOf(SecretError);
+      const message = (caught as SecretError).message;
+      expect(message).toContain(`TOKEN_SECRET_ID: secret ${SECRET_ID}: its token`);
+      expect(message).toContain(problem);
+      expect(message).toContain(`put-secret-value --secret-id ${SECRET_ID}`);
+      for (const part of ['SENSITIVE', '4f2a', 'tok-']) {
+        expect(message).not.toContain(part);
+        expect(JSON.stringify(caught)).not.toContain(part);
+      }
+    },
+  );
+
+  it('accepts every character of the bearer-token alphabet and trailing padding', () => {
+    const token = 'AZaz09-._~+/==';
+
+    expect(parseTokenSecret(token, SECRET_ID)).toBe(token);
+    expect(bearerTokenProblem(token)).toBeUndefined();
+  });
 
   it('refuses a missing secret string', () => {
     expect(() => parseTokenSecret(undefined, SECRET_ID)).toThrow(`secret ${SECRET_ID} is empty`);

@@ -11,6 +11,7 @@ import {
 import type { EventType } from '../event-types';
 import { formatRfc3339Seconds } from '../time';
 import type { TokenSource } from '../token-provider';
+import { bomLength, itemLines, RawPageError } from './raw-page';
 import { defaultSleep, type RequestBudget } from './request-budget';
 import { type Introspection, introspectionSchema, type Page, pageSchema } from './schemas';
 
@@ -105,23 +106,36 @@ export class EventsApiClient {
             start_time: formatRfc3339Seconds(request.startTime),
             ...(request.endTime === undefined ? {} : { end_time: formatRfc3339Seconds(request.endTime) }),
           };
-    return this.send(stream, 'POST', `/api/v2/${stream}`, JSON.stringify(body), deadline, (text) => {
-      const page = pageSchema.safeParse(parseJson(text, stream, this.options.sourceName));
+    return this.send(stream, 'POST', `/api/v2/${stream}`, JSON.stringify(body), deadline, (bytes) => {
+      const source = this.options.sourceName;
+      const page = pageSchema.safeParse(parseJson(bytes, stream, source));
       if (!page.success) {
         throw new MalformedResponseError(
-          `source ${this.options.sourceName}: the Events API answered ${stream} with a body that is not a page ` +
+          `source ${source}: the Events API answered ${stream} with a body that is not a page ` +
             `(${page.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ')})`,
           { status: 200 },
         );
       }
-      return page.data;
+      // JSON.parse gives the values; the scanner gives each item's bytes. Should they disagree
+      // (a scanner bug: it accepts every body JSON.parse does), the page is refused as
+      // malformed and fetched again, rather than archived with lines that are not its items.
+      try {
+        return { ...page.data, ...itemLines(bytes, page.data.items) };
+      } catch (cause) {
+        if (!(cause instanceof RawPageError)) throw cause;
+        throw new MalformedResponseError(
+          `source ${source}: the items of the ${stream} page could not be cut from its body (${cause.message}); ` +
+            'the page is fetched again.',
+          { cause, status: 200 },
+        );
+      }
     });
   }
 
   /** `GET /api/v2/auth/introspect`: the integration, the account and the event types the token may read. */
   async introspect(deadline = Number.POSITIVE_INFINITY): Promise<Introspection> {
-    return this.send('introspect', 'GET', '/api/v2/auth/introspect', undefined, deadline, (text) => {
-      const parsed = introspectionSchema.safeParse(parseJson(text, 'introspect', this.options.sourceName));
+    return this.send('introspect', 'GET', '/api/v2/auth/introspect', undefined, deadline, (bytes) => {
+      const parsed = introspectionSchema.safeParse(parseJson(bytes, 'introspect', this.options.sourceName));
       if (!parsed.success) {
         throw new MalformedResponseError(
           `source ${this.options.sourceName}: the introspect answer is not as documented`,
@@ -141,7 +155,7 @@ export class EventsApiClient {
     path: string,
     body: string | undefined,
     deadline: number,
-    parse: (text: string) => T,
+    parse: (body: Buffer) => T,
   ): Promise<T> {
     let token = await this.options.tokens.getToken();
     let tokenRefreshed = false;
@@ -156,12 +170,14 @@ export class EventsApiClient {
       try {
         const response = await this.attempt(method, path, body, token, Math.min(this.timeoutMs, remaining));
         // A body cut short in transit is as transient as a 5xx: parse inside the retry loop.
-        if (response.status === 200) return parse(response.text);
-        error = this.errorFor(stream, response);
+        if (response.status === 200) return parse(response.body);
+        error = this.errorFor(stream, path, response);
       } catch (caught) {
-        error = caught instanceof MalformedResponseError ? caught : this.errorForFailure(stream, caught);
+        error =
+          caught instanceof MalformedResponseError ? caught : this.errorForFailure(stream, caught, token);
       }
-      if (error instanceof RequestTimeoutError && cappedByDeadline) {
+      // A 408 is the server's own timeout, not one the deadline imposed on this attempt.
+      if (error instanceof RequestTimeoutError && error.status === undefined && cappedByDeadline) {
         // Cut short by the caller's deadline, not by a slow API: a normal end of the run.
         throw new OutOfTimeError(`the deadline arrived while waiting for ${stream}`);
       }
@@ -197,7 +213,7 @@ export class EventsApiClient {
     body: string | undefined,
     token: string,
     timeoutMs: number,
-  ): Promise<{ status: number; text: string; retryAfter: string | null }> {
+  ): Promise<HttpAnswer> {
     const response = await this.fetchFn(`${this.options.baseUrl}${path}`, {
       method,
       headers: {
@@ -212,20 +228,18 @@ export class EventsApiClient {
       signal: AbortSignal.timeout(timeoutMs),
     });
     // The body is read under the same signal, so a server that stalls mid-body times out too.
+    // Bytes, not text: each event is archived as the bytes the API sent, so offsets must be exact.
     return {
       status: response.status,
-      text: await response.text(),
+      body: Buffer.from(await response.arrayBuffer()),
       retryAfter: response.headers.get('retry-after'),
     };
   }
 
-  private errorFor(
-    stream: string,
-    response: { status: number; text: string; retryAfter: string | null },
-  ): EventsApiError {
+  private errorFor(stream: string, path: string, response: HttpAnswer): EventsApiError {
     const { status } = response;
     const source = this.options.sourceName;
-    const detail = errorMessageOf(response.text);
+    const detail = errorMessageOf(response.body);
     if (status === 401 || status === 403) {
       return new AuthError(
         `source ${source}: the Events API refused the token for ${stream} (HTTP ${status}${detail}): it is revoked or ` +
@@ -242,34 +256,62 @@ export class EventsApiClient {
         retryAfterMs === undefined ? {} : { retryAfterMs },
       );
     }
+    if (status === 408) {
+      return new RequestTimeoutError(
+        `source ${source}: the Events API timed out waiting for the ${stream} request (HTTP 408${detail}).`,
+        { status },
+      );
+    }
+    if (status === 425) {
+      // "Too Early": the server will not process the request yet; the same request may succeed later.
+      return new ServerError(
+        `source ${source}: the Events API answered ${stream} with HTTP 425 Too Early${detail}; it is sent again later.`,
+        { status },
+      );
+    }
     if (status >= 500) {
       return new ServerError(
         `source ${source}: the Events API failed on ${stream} (HTTP ${status}${detail}).`,
         { status },
       );
     }
+    if (status === 404) {
+      return new RequestRejectedError(
+        `source ${source}: the Events API at ${this.options.baseUrl} has no endpoint ${path} (HTTP 404${detail}): ` +
+          "EVENTS_API_URL points at another server than the events host of the account's region " +
+          '(e.g. https://events.1password.com), or that server does not offer this version of the API. Check EVENTS_API_URL.',
+        { status },
+      );
+    }
+    if (status === 409) {
+      return new RequestRejectedError(
+        `source ${source}: the Events API reported a conflict on the ${stream} request (HTTP 409${detail}). ` +
+          'It is not sent again blindly; the stream keeps its cursor, so the next run asks for the same page.',
+        { status },
+      );
+    }
     return new RequestRejectedError(
-      `source ${source}: the Events API rejected the ${stream} request (HTTP ${status}${detail}).` +
-        (status === 404 ? ' Check EVENTS_API_URL.' : ''),
+      `source ${source}: the Events API rejected the ${stream} request (HTTP ${status}${detail}).`,
       { status },
     );
   }
 
-  private errorForFailure(stream: string, caught: unknown): EventsApiError {
+  private errorForFailure(stream: string, caught: unknown, token: string): EventsApiError {
     const source = this.options.sourceName;
     // Checked by name: fetch's errors may come from another realm (DOMException), where instanceof fails.
     const failure = caught as
       | { name?: unknown; message?: unknown; cause?: { message?: unknown } }
       | undefined;
+    // fetch quotes what it was given: undici refuses a bad header value with the value in the
+    // message ("Bearer <token>" is an invalid header value). Nothing of it goes further unredacted.
+    const cause = redactedError(caught, token);
     if (failure?.name === 'TimeoutError' || failure?.name === 'AbortError') {
       return new RequestTimeoutError(`source ${source}: the Events API did not answer ${stream} in time.`, {
-        cause: caught,
+        cause,
       });
     }
-    const reason = String(failure?.cause?.message ?? failure?.message ?? caught);
-    return new NetworkError(`source ${source}: the request for ${stream} failed (${reason}).`, {
-      cause: caught,
-    });
+    const reason = redactToken(String(failure?.cause?.message ?? failure?.message ?? caught), token);
+    return new NetworkError(`source ${source}: the request for ${stream} failed (${reason}).`, { cause });
   }
 
   private backoff(attempt: number, error: EventsApiError): number {
@@ -281,21 +323,33 @@ export class EventsApiClient {
   }
 }
 
-function parseJson(text: string, stream: string, source: string): unknown {
+/** One HTTP answer, its body as the bytes received. */
+interface HttpAnswer {
+  readonly status: number;
+  readonly body: Buffer;
+  readonly retryAfter: string | null;
+}
+
+/** The body as text, without the byte order mark `JSON.parse` would refuse (as `Response.text()` does). */
+function decode(body: Buffer): string {
+  return body.toString('utf8', bomLength(body));
+}
+
+function parseJson(body: Buffer, stream: string, source: string): unknown {
   try {
-    return JSON.parse(text);
+    return JSON.parse(decode(body));
   } catch (cause) {
     throw new MalformedResponseError(
-      `source ${source}: the Events API answered ${stream} with a body that is not JSON (${text.length} bytes).`,
+      `source ${source}: the Events API answered ${stream} with a body that is not JSON (${body.length} bytes).`,
       { cause, status: 200 },
     );
   }
 }
 
 /** The message of an error body in either documented shape, for error messages. */
-function errorMessageOf(text: string): string {
+function errorMessageOf(bytes: Buffer): string {
   try {
-    const body = JSON.parse(text) as { Error?: { Message?: unknown }; message?: unknown };
+    const body = JSON.parse(decode(bytes)) as { Error?: { Message?: unknown }; message?: unknown };
     const message = body.Error?.Message ?? body.message;
     return typeof message === 'string' && message !== '' ? `: ${message.slice(0, 200)}` : '';
   } catch {
@@ -309,4 +363,35 @@ function parseRetryAfter(value: string | null, now: number): number | undefined 
   if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
   const date = Date.parse(value);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/**
+ * `text` without the token, or any `Bearer` credential, in it. For text that a library built
+ * from the request (an error message) and that goes on into errors, logs and the state table.
+ */
+export function redactToken(text: string, token: string | undefined): string {
+  let redacted = text;
+  if (token) {
+    // Also as JSON or a log formatter escapes it, for a token that holds a control character.
+    for (const form of new Set([token, JSON.stringify(token).slice(1, -1)])) {
+      redacted = redacted.split(form).join('[token]');
+    }
+  }
+  // Whatever follows "Bearer" up to a quote or the end of the line: the credential, however mangled.
+  return redacted.replace(/Bearer[ \t]+(?!\[token\])[^"'\r\n]*/gi, 'Bearer [redacted]');
+}
+
+/**
+ * A copy of a thrown error whose message (and its cause's, a level down) has the token
+ * removed, with the same name and `code`: what the collector keeps as an error's cause.
+ */
+function redactedError(caught: unknown, token: string, depth = 0): Error {
+  const original = caught as { name?: unknown; message?: unknown; code?: unknown; cause?: unknown } | null;
+  const copy = new Error(redactToken(String(original?.message ?? caught), token));
+  if (typeof original?.name === 'string') copy.name = original.name;
+  if (typeof original?.code === 'string') Object.assign(copy, { code: original.code });
+  if (depth < 2 && original?.cause !== undefined) {
+    copy.cause = redactedError(original.cause, token, depth + 1);
+  }
+  return copy;
 }

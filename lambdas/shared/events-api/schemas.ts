@@ -14,7 +14,24 @@ export const pageSchema = z.object({
   items: z.array(z.unknown()),
 });
 
-export type Page = z.infer<typeof pageSchema>;
+/** What the page's JSON holds. */
+export type PageEnvelope = z.infer<typeof pageSchema>;
+
+/** A page as the client returns it: the parsed envelope, and each item's bytes as the API sent them. */
+export interface Page extends PageEnvelope {
+  /**
+   * One per item, in order: the exact UTF-8 bytes of the item in the response body, without
+   * a line break; the item's compact `JSON.stringify` instead when those bytes could not be
+   * an NDJSON line (see {@link reserialized}).
+   */
+  readonly lines: readonly Buffer[];
+  /**
+   * Whether at least one line is a re-serialisation rather than the API's bytes: the item
+   * was pretty-printed (its bytes hold a raw line feed or carriage return), or its bytes are
+   * not valid UTF-8.
+   */
+  readonly reserialized: boolean;
+}
 
 // Whether the string is a real RFC 3339 instant is checked (once) by the batch builder, which parses it anyway.
 const timestamp = z.string();
