@@ -6,6 +6,14 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeWildcardResource } from './nag';
 
+/**
+ * Key patterns, below the archive prefix, of every object a writer of the archive creates:
+ * the collectors' `source=<source>/…` and the backfills' `backfill/<from>_<to>/source=<source>/…`
+ * (cli/backfill-naming.ts). Both are write-once for every principal (see
+ * {@link ArchiveBucket}); lookups, under `lookups/`, are meant to be replaced.
+ */
+export const WRITE_ONCE_KEY_PATTERNS = ['source=*', 'backfill/*'] as const;
+
 /** Where a later storage class takes over the archive's objects. */
 export interface ColdStorageRule {
   /** The colder storage class. */
@@ -111,11 +119,17 @@ export interface ArchiveBucketProps {
 }
 
 /**
- * The archive: an S3 bucket with Object Lock and a default retention, so no object can be
- * overwritten or deleted before its retention ends; SSE-KMS with a bucket key; all public
- * access blocked; a bucket policy that refuses requests without TLS; server access logs
- * to a bucket of their own; optional lifecycle to colder storage; and optional new-object
- * notifications for SIEM pipelines. Both buckets are kept when the stack is deleted.
+ * The archive: an S3 bucket with Object Lock and a default retention, so no object version
+ * can be deleted before its retention ends; SSE-KMS with a bucket key; all public access
+ * blocked; server access logs to a bucket of their own; optional lifecycle to colder
+ * storage; and optional new-object notifications for SIEM pipelines. Both buckets are kept
+ * when the stack is deleted.
+ *
+ * Its bucket policy refuses, for every principal (administrators included): requests
+ * without TLS 1.2; a write of an archive key without `If-None-Match` (so no object is ever
+ * given a newer version); objects encrypted otherwise than with SSE-KMS under the archive
+ * key; and in-place re-encryption or replication into the bucket. SSE-C is blocked on the
+ * bucket as well.
  */
 export class ArchiveBucket extends Construct implements IArchiveBucket {
   /** An archive defined in another stack, seen through its attributes. */
@@ -166,6 +180,7 @@ export class ArchiveBucket extends Construct implements IArchiveBucket {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: props.encryptionKey,
       bucketKeyEnabled: true,
+      blockedEncryptionTypes: [s3.BlockedEncryptionType.SSE_C],
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
@@ -193,6 +208,7 @@ export class ArchiveBucket extends Construct implements IArchiveBucket {
       ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    this.addWriteOnceStatements();
 
     if (props.sqsNotifications) {
       this.notificationQueue = this.addNotificationQueue();
@@ -230,6 +246,76 @@ export class ArchiveBucket extends Construct implements IArchiveBucket {
 
   public grantSourceReadWrite(grantee: iam.IGrantable, sourceName: string): void {
     grantSourceReadWrite(this, grantee, sourceName);
+  }
+
+  /**
+   * Bucket-policy denials that hold for every principal, since an explicit Deny in the bucket
+   * policy wins over any Allow in an identity policy (an administrator's `s3:*` included).
+   */
+  private addWriteOnceStatements(): void {
+    const everyone = [new iam.AnyPrincipal()];
+    const allObjects = [this.bucket.arnForObjects('*')];
+    const deny = (sid: string, actions: string[], resources: string[], conditions?: iam.Conditions) =>
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid,
+          effect: iam.Effect.DENY,
+          principals: everyone,
+          actions,
+          resources,
+          ...(conditions ? { conditions } : {}),
+        }),
+      );
+
+    // Object Lock keeps an overwritten version, but Athena, SIEMs and `verify` read the
+    // current one: a PUT over an existing key would replace the evidence they see. S3 refuses
+    // a PUT with `If-None-Match: *` whose key exists, so a write of an archive key must carry
+    // it. The same action covers CopyObject (which S3 then refuses either way) and the
+    // multipart calls; CreateMultipartUpload and UploadPart take no conditional header, so
+    // multipart uploads into these prefixes are refused too. No writer of the archive uses
+    // them: a batch is one PutObject.
+    deny(
+      'DenyArchiveWritesWithoutIfNoneMatch',
+      ['s3:PutObject'],
+      WRITE_ONCE_KEY_PATTERNS.map((pattern) => this.bucket.arnForObjects(`${this.prefix}${pattern}`)),
+      { Null: { 's3:if-none-match': 'true' } },
+    );
+    // Rewrites that carry no conditional header at all: re-encrypting a stored object with
+    // another key, and replication from another bucket, which writes versions over any key.
+    // The archive needs neither: the key rotates in KMS, and the bucket is never a destination.
+    deny('DenyRewritingStoredObjects', ['s3:UpdateObjectEncryption', 's3:ReplicateObject'], allObjects);
+
+    // Encryption. A PUT without an encryption header gets the bucket default, SSE-KMS with the
+    // archive key, which is what the collector relies on: it sends no encryption header. A PUT
+    // that names an encryption must name exactly that: SSE-S3 (AES256), DSSE-KMS or another key
+    // would leave objects that the archive key's policy no longer guards, or that a key deletion
+    // elsewhere makes unreadable. `aws:kms` without a key id is refused as well: S3 then uses the
+    // AWS managed key aws/s3, not the bucket default (PutObject API reference,
+    // x-amz-server-side-encryption-aws-kms-key-id). The key must be named by its ARN.
+    //
+    // Each denial applies only when its header is present (`Null: false`). A negated operator
+    // alone would not do: StringNotEquals, and StringNotEqualsIfExists too, count an absent key
+    // as a mismatch, and would refuse the collector's header-less PUT.
+    deny('DenyEncryptionOtherThanKms', ['s3:PutObject'], allObjects, {
+      Null: { 's3:x-amz-server-side-encryption': 'false' },
+      StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+    });
+    deny('DenyKmsKeysOtherThanTheArchiveKey', ['s3:PutObject'], allObjects, {
+      Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+      StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': this.encryptionKey.keyArn },
+    });
+    deny('DenyKmsWithoutTheArchiveKeyId', ['s3:PutObject'], allObjects, {
+      Null: {
+        's3:x-amz-server-side-encryption': 'false',
+        's3:x-amz-server-side-encryption-aws-kms-key-id': 'true',
+      },
+    });
+    // SSE-C is also blocked on the bucket (blockedEncryptionTypes); this holds should that
+    // setting ever be lifted: S3 keeps no copy of a customer key, so the object would be
+    // readable only by whoever chose it.
+    deny('DenyCustomerProvidedKeys', ['s3:PutObject'], allObjects, {
+      Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' },
+    });
   }
 
   private addNotificationQueue(): sqs.Queue {

@@ -1,5 +1,18 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import { backfillPrefix } from '../../cli/backfill-naming';
+import { WRITE_ONCE_KEY_PATTERNS } from '../../lib/archive-bucket';
 import { exampleConfig, KEY_ARN, resourcesOf, synth, TOPIC_ARN } from './helpers';
+
+/** The archive bucket's policy statements, as synthesized. */
+function archivePolicyStatements(template: ReturnType<typeof synth>['parent']): Record<string, unknown>[] {
+  const archiveBucket = Object.keys(
+    template.findResources('AWS::S3::Bucket', { Properties: { ObjectLockEnabled: true } }),
+  )[0];
+  const policy = Object.values(
+    template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: archiveBucket } } }),
+  )[0] as { Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } } };
+  return policy.Properties.PolicyDocument.Statement;
+}
 
 describe('archive stack (shared resources)', () => {
   const defaults = synth({
@@ -90,6 +103,109 @@ describe('archive stack (shared resources)', () => {
             },
           ]),
         },
+      });
+    });
+
+    it('refuses, for every principal, a write of an archive or backfill key without If-None-Match', () => {
+      const prefixed = synth({ archive: { prefix: '1password/' }, sources: [{ name: 'prod' }] });
+      const objects = (pattern: string) => ({
+        'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^ArchiveBucket'), 'Arn'] }, pattern]],
+      });
+
+      prefixed.parent.hasResourceProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'DenyArchiveWritesWithoutIfNoneMatch',
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 's3:PutObject',
+              Resource: [objects('/1password/backfill/*'), objects('/1password/source=*')],
+              Condition: { Null: { 's3:if-none-match': 'true' } },
+            },
+            {
+              Sid: 'DenyRewritingStoredObjects',
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: ['s3:ReplicateObject', 's3:UpdateObjectEncryption'],
+              Resource: objects('/*'),
+            },
+          ]),
+        },
+      });
+    });
+
+    it('covers with its write-once patterns every key a collector or a backfill writes', () => {
+      const asRegExp = (pattern: string) =>
+        new RegExp(`^${pattern.replace(/[.()]/g, '\\$&').replace(/\*/g, '.*')}$`);
+      const collectorKey = '1password/source=prod/type=auditevents/dt=2026-11-28/000000000001.ndjson.gz';
+      const backfillKey = `${backfillPrefix('1password/', Date.UTC(2026, 0, 1), Date.UTC(2026, 1, 1))}source=prod/type=auditevents/dt=2026-11-28/000000000001.ndjson.gz`;
+      const covered = (key: string) =>
+        WRITE_ONCE_KEY_PATTERNS.some((pattern) => asRegExp(`1password/${pattern}`).test(key));
+
+      expect(covered(collectorKey)).toBe(true);
+      expect(covered(backfillKey)).toBe(true);
+      expect(covered('1password/lookups/vaults/vaults.csv')).toBe(false);
+    });
+
+    it('refuses objects encrypted otherwise than with SSE-KMS under the archive key, and blocks SSE-C', () => {
+      const statements = archivePolicyStatements(defaults.parent);
+      const bySid = (sid: string) => statements.find((statement) => statement.Sid === sid);
+      const key = { 'Fn::GetAtt': [Match.stringLikeRegexp('^EncryptionKey'), 'Arn'] };
+
+      defaults.parent.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockEnabled: true,
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            Match.objectLike({ BlockedEncryptionTypes: { EncryptionType: ['SSE-C'] } }),
+          ],
+        },
+      });
+      defaults.parent.hasResourceProperties('AWS::S3::BucketPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Sid: 'DenyKmsKeysOtherThanTheArchiveKey',
+              Condition: {
+                Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+                StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': key },
+              },
+            }),
+          ]),
+        },
+      });
+      for (const sid of [
+        'DenyEncryptionOtherThanKms',
+        'DenyKmsKeysOtherThanTheArchiveKey',
+        'DenyKmsWithoutTheArchiveKeyId',
+        'DenyCustomerProvidedKeys',
+      ]) {
+        expect(bySid(sid)).toMatchObject({ Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject' });
+      }
+      expect(bySid('DenyEncryptionOtherThanKms')?.Condition).toEqual({
+        Null: { 's3:x-amz-server-side-encryption': 'false' },
+        StringNotEquals: { 's3:x-amz-server-side-encryption': 'aws:kms' },
+      });
+      expect(bySid('DenyKmsWithoutTheArchiveKeyId')?.Condition).toEqual({
+        Null: {
+          's3:x-amz-server-side-encryption': 'false',
+          's3:x-amz-server-side-encryption-aws-kms-key-id': 'true',
+        },
+      });
+      expect(bySid('DenyCustomerProvidedKeys')?.Condition).toEqual({
+        Null: { 's3:x-amz-server-side-encryption-customer-algorithm': 'false' },
+      });
+    });
+
+    it('names an existing deployment key by its ARN in the encryption denial', () => {
+      const existingKey = synth({ kms: { keyArn: KEY_ARN }, sources: [{ name: 'prod' }] });
+      const statement = archivePolicyStatements(existingKey.parent).find(
+        (candidate) => candidate.Sid === 'DenyKmsKeysOtherThanTheArchiveKey',
+      );
+
+      expect(statement?.Condition).toEqual({
+        Null: { 's3:x-amz-server-side-encryption-aws-kms-key-id': 'false' },
+        StringNotEquals: { 's3:x-amz-server-side-encryption-aws-kms-key-id': KEY_ARN },
       });
     });
 
