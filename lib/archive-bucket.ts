@@ -99,6 +99,15 @@ export interface ArchiveBucketProps {
   readonly expireAfter?: Duration;
 
   /**
+   * With `expireAfter`: how long a version is kept once it is no longer the current one (an
+   * expired object hidden by its delete marker, or one hidden earlier by hand). Never shorter
+   * than the retention, so a version hidden early is still kept a full retention period after
+   * it was hidden.
+   * @default - the retention
+   */
+  readonly noncurrentVersionExpiration?: Duration;
+
+  /**
    * How long server access logs are kept.
    * @default Duration.days(365)
    */
@@ -170,6 +179,19 @@ export class ArchiveBucket extends Construct implements IArchiveBucket {
     });
 
     const retention = props.retention ?? Duration.days(365);
+    const noncurrentVersionExpiration = props.noncurrentVersionExpiration ?? retention;
+    if (props.noncurrentVersionExpiration && !props.expireAfter) {
+      throw new Error(
+        'ArchiveBucket: noncurrentVersionExpiration only applies with expireAfter; without it no version is deleted',
+      );
+    }
+    if (noncurrentVersionExpiration.toDays() < retention.toDays()) {
+      throw new Error(
+        `ArchiveBucket: noncurrentVersionExpiration (${noncurrentVersionExpiration.toDays()} days) must be at least ` +
+          `the retention (${retention.toDays()} days): a version hidden by a delete marker would otherwise go as soon ` +
+          'as its own retention ends',
+      );
+    }
     this.bucket = new s3.Bucket(this, 'Bucket', {
       objectLockEnabled: true,
       objectLockDefaultRetention:
@@ -199,11 +221,11 @@ export class ArchiveBucket extends Construct implements IArchiveBucket {
                 ],
               }
             : {}),
-          // Archive objects are never overwritten, so an expired object's only older
-          // version is the one the delete marker hides: remove it a day later.
-          ...(props.expireAfter
-            ? { expiration: props.expireAfter, noncurrentVersionExpiration: Duration.days(1) }
-            : {}),
+          // Expiry puts a delete marker over an object; the version it hides goes after
+          // noncurrentVersionExpiration. Anyone allowed s3:DeleteObject can put a delete marker
+          // early, and lifecycle counts noncurrent days from that moment: a short period would
+          // delete the hidden version as soon as its retention ends, long before expireAfter.
+          ...(props.expireAfter ? { expiration: props.expireAfter, noncurrentVersionExpiration } : {}),
         },
       ],
       removalPolicy: RemovalPolicy.RETAIN,

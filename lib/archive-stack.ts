@@ -72,6 +72,9 @@ export class ArchiveStack extends Stack {
           }
         : {}),
       ...(archiveConfig.expireAfterDays ? { expireAfter: Duration.days(archiveConfig.expireAfterDays) } : {}),
+      ...(archiveConfig.noncurrentExpireAfterDays
+        ? { noncurrentVersionExpiration: Duration.days(archiveConfig.noncurrentExpireAfterDays) }
+        : {}),
       accessLogRetention: Duration.days(archiveConfig.accessLogRetentionDays),
       eventBridgeNotifications: config.notifications.eventBridge,
       sqsNotifications: config.notifications.sqs,

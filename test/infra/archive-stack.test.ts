@@ -1,7 +1,9 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { backfillPrefix } from '../../cli/backfill-naming';
-import { WRITE_ONCE_KEY_PATTERNS } from '../../lib/archive-bucket';
-import { exampleConfig, KEY_ARN, resourcesOf, synth, TOPIC_ARN } from './helpers';
+import { ArchiveBucket, type ArchiveBucketProps, WRITE_ONCE_KEY_PATTERNS } from '../../lib/archive-bucket';
+import { cdkJsonContext, exampleConfig, KEY_ARN, resourcesOf, synth, TOPIC_ARN } from './helpers';
 
 /** The archive bucket's policy statements, as synthesized. */
 function archivePolicyStatements(template: ReturnType<typeof synth>['parent']): Record<string, unknown>[] {
@@ -264,7 +266,7 @@ describe('archive stack (shared resources)', () => {
             Match.objectLike({
               Transitions: [{ StorageClass: 'DEEP_ARCHIVE', TransitionInDays: 180 }],
               ExpirationInDays: 3650,
-              NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+              NoncurrentVersionExpiration: { NoncurrentDays: 365 },
             }),
           ],
         },
@@ -273,6 +275,38 @@ describe('archive stack (shared resources)', () => {
         ObjectLockEnabled: true,
         LifecycleConfiguration: { Rules: [Match.objectLike({ Transitions: Match.absent() })] },
       });
+    });
+
+    it('keeps a version that is no longer current at least as long as the retention', () => {
+      const longer = synth({
+        archive: {
+          objectLock: { retentionDays: 400 },
+          expireAfterDays: 3650,
+          noncurrentExpireAfterDays: 730,
+        },
+        sources: [{ name: 'prod' }],
+      });
+      const construct = (props: Partial<ArchiveBucketProps>) => () => {
+        const stack = new Stack(new App({ context: cdkJsonContext() }));
+        new ArchiveBucket(stack, 'Archive', { encryptionKey: new kms.Key(stack, 'Key'), ...props });
+      };
+
+      longer.parent.hasResourceProperties('AWS::S3::Bucket', {
+        LifecycleConfiguration: {
+          Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 730 } })],
+        },
+      });
+      expect(
+        construct({
+          retention: Duration.days(30),
+          expireAfter: Duration.days(60),
+          noncurrentVersionExpiration: Duration.days(1),
+        }),
+      ).toThrow('noncurrentVersionExpiration (1 days) must be at least the retention (30 days)');
+      expect(construct({ noncurrentVersionExpiration: Duration.days(400) })).toThrow(
+        'only applies with expireAfter',
+      );
+      expect(construct({ retention: Duration.days(30), expireAfter: Duration.days(60) })).not.toThrow();
     });
 
     it('is kept, with its log bucket, when the stack is deleted', () => {
