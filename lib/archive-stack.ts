@@ -135,6 +135,11 @@ export class ArchiveStack extends Stack {
     this.addOutputs(config);
   }
 
+  /**
+   * The topic every alarm goes to. A created topic accepts messages only from this
+   * deployment's alarms, so nobody can page the on-call engineer with a fake alarm or bury
+   * a real one; an existing topic's policy is its owner's to write (README: Security).
+   */
   private createAlarmTopic(config: DeploymentConfig): sns.ITopic {
     let topic: sns.ITopic;
     if (config.alarms.topicArn) {
@@ -145,6 +150,33 @@ export class ArchiveStack extends Stack {
         masterKey: this.alarmTopicKey(),
         enforceSSL: true,
       });
+      // Every alarm of the deployment is named <name>-…. CloudWatch publishes with the alarm's
+      // ARN as aws:SourceArn; a person or role publishing directly carries no aws:SourceArn,
+      // so the Deny refuses them whatever their identity policy allows. (Alarms of another
+      // deployment in the account whose name starts with "<name>-" match as well.)
+      const alarms = `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${config.name}-*`;
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowThisDeploymentsAlarms',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+            ArnLike: { 'aws:SourceArn': alarms },
+          },
+        }),
+      );
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'DenyPublishingByAnyoneElse',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: { ArnNotLike: { 'aws:SourceArn': alarms } },
+        }),
+      );
     }
     for (const email of config.alarms.emails) {
       topic.addSubscription(new subscriptions.EmailSubscription(email));

@@ -477,6 +477,49 @@ describe('archive stack (shared resources)', () => {
       });
     });
 
+    it('accepts messages only from the alarms of this deployment', () => {
+      const alarms = {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':cloudwatch:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':alarm:op-events-archive-*',
+          ],
+        ],
+      };
+
+      defaults.parent.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'AllowThisDeploymentsAlarms',
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: { Ref: Match.stringLikeRegexp('^AlarmTopic') },
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                ArnLike: { 'aws:SourceArn': alarms },
+              },
+            },
+            {
+              Sid: 'DenyPublishingByAnyoneElse',
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'sns:Publish',
+              Resource: { Ref: Match.stringLikeRegexp('^AlarmTopic') },
+              Condition: { ArnNotLike: { 'aws:SourceArn': alarms } },
+            },
+          ]),
+        },
+      });
+    });
+
     it('lets CloudWatch alarms use the key that encrypts it', () => {
       defaults.parent.hasResourceProperties('AWS::KMS::Key', {
         KeyPolicy: {
@@ -498,6 +541,7 @@ describe('archive stack (shared resources)', () => {
       });
 
       imported.parent.resourceCountIs('AWS::SNS::Topic', 0);
+      imported.parent.resourceCountIs('AWS::SNS::TopicPolicy', 0);
       imported.parent.hasResourceProperties('AWS::SNS::Subscription', {
         TopicArn: TOPIC_ARN,
         Protocol: 'email',
