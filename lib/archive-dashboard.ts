@@ -59,6 +59,11 @@ export interface ArchiveDashboardProps {
    * @default - no line
    */
   readonly collectorTimeout?: Duration;
+  /**
+   * Names of the deployment's alarms that belong to no source, listed before the sources' alarms.
+   * @default - none
+   */
+  readonly alarmNames?: readonly string[];
 }
 
 /** Region of every widget: the stack's, filled in by `Fn::Sub`. */
@@ -107,7 +112,7 @@ export class ArchiveDashboard extends Construct {
       }),
     ];
 
-    const alarmNames = props.sources.flatMap((source) => source.alarmNames);
+    const alarmNames = [...(props.alarmNames ?? []), ...props.sources.flatMap((source) => source.alarmNames)];
     chunk(alarmNames, ALARMS_PER_WIDGET).forEach((names, index, all) => {
       rows.push(
         new AlarmListWidget(all.length > 1 ? `Alarms (${index + 1}/${all.length})` : 'Alarms', names),

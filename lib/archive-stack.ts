@@ -1,4 +1,6 @@
 import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -78,11 +80,20 @@ export class ArchiveStack extends Stack {
       accessLogRetention: Duration.days(archiveConfig.accessLogRetentionDays),
       eventBridgeNotifications: config.notifications.eventBridge,
       sqsNotifications: config.notifications.sqs,
+      alarmNamePrefix: config.name,
     });
 
     this.state = new StateTable(this, 'State', { encryptionKey: this.encryptionKey });
 
     this.alarmTopic = this.createAlarmTopic(config);
+    const deploymentAlarms = this.archive.notificationDeadLetterAlarm
+      ? [this.archive.notificationDeadLetterAlarm]
+      : [];
+    const alarmAction = new cloudwatchActions.SnsAction(this.alarmTopic);
+    for (const alarm of deploymentAlarms) {
+      alarm.addAlarmAction(alarmAction);
+      alarm.addOkAction(alarmAction);
+    }
 
     // One group per deployment: schedules cannot carry tags, a group can, and it lists the
     // deployment's schedules apart from the rest of the account's.
@@ -113,6 +124,9 @@ export class ArchiveStack extends Stack {
     this.dashboard = new ArchiveDashboard(this, 'Dashboard', {
       dashboardName: config.name,
       collectorTimeout: Duration.seconds(config.collector.timeoutSeconds),
+      alarmNames: deploymentAlarms.map(
+        (alarm) => (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName ?? '',
+      ),
       sources: this.sources.map(({ collector }) => ({
         name: collector.sourceName,
         functionName: collectorFunctionName(config.name, collector.sourceName),

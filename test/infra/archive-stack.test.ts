@@ -331,35 +331,89 @@ describe('archive stack (shared resources)', () => {
       sources: [{ name: 'prod' }],
     });
 
-    it('sends Object Created events to EventBridge and S3 notifications for archive objects to SQS', () => {
-      const queue = Object.keys(
-        notifying.parent.findResources('AWS::SQS::Queue', {
-          Properties: { RedrivePolicy: Match.anyValue() },
-        }),
-      )[0];
+    /** The S3 call a notifications custom resource makes on `phase`, with references shown as `<ref>`. */
+    function notificationCall(template: ReturnType<typeof synth>['parent'], phase: 'Create' | 'Delete') {
+      const resource = Object.values(template.findResources('Custom::ArchiveNotifications'))[0] as {
+        Properties: Record<string, { 'Fn::Join': [string, unknown[]] }>;
+      };
+      const [, parts] = resource.Properties[phase]?.['Fn::Join'] ?? ['', []];
+      return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : '<ref>')).join(''));
+    }
 
-      notifying.parent.hasResourceProperties('AWS::S3::Bucket', {
-        NotificationConfiguration: {
-          EventBridgeConfiguration: { EventBridgeEnabled: true },
-          QueueConfigurations: [
-            {
-              Event: 's3:ObjectCreated:*',
-              Queue: { 'Fn::GetAtt': [queue, 'Arn'] },
-              Filter: {
-                S3Key: {
-                  Rules: [
-                    { Name: 'prefix', Value: '1password/source=' },
-                    { Name: 'suffix', Value: '.ndjson.gz' },
-                  ],
+    it('sends Object Created events to EventBridge and S3 notifications for archive objects to SQS', () => {
+      expect(notificationCall(notifying.parent, 'Create')).toEqual({
+        service: 'S3',
+        action: 'putBucketNotificationConfiguration',
+        parameters: {
+          Bucket: '<ref>',
+          NotificationConfiguration: {
+            EventBridgeConfiguration: {},
+            QueueConfigurations: [
+              {
+                Id: 'archive-objects',
+                QueueArn: '<ref>',
+                Events: ['s3:ObjectCreated:*'],
+                Filter: {
+                  Key: {
+                    FilterRules: [
+                      { Name: 'prefix', Value: '1password/source=' },
+                      { Name: 'suffix', Value: '.ndjson.gz' },
+                    ],
+                  },
                 },
               },
+            ],
+          },
+        },
+        physicalResourceId: { id: 'archive-notifications' },
+      });
+      expect(notificationCall(notifying.parent, 'Delete').parameters.NotificationConfiguration).toEqual({});
+    });
+
+    it('sets them after the queue policy exists, with a role that may change this bucket’s notifications only', () => {
+      const queuePolicy = Object.keys(notifying.parent.findResources('AWS::SQS::QueuePolicy')).find((id) =>
+        id.startsWith('ArchiveNotificationQueuePolicy'),
+      );
+      const archive = Object.entries(
+        notifying.parent.findResources('AWS::S3::Bucket', { Properties: { ObjectLockEnabled: true } }),
+      )[0];
+
+      notifying.parent.hasResource('Custom::ArchiveNotifications', {
+        DependsOn: Match.arrayWith([queuePolicy]),
+        Properties: Match.objectLike({ InstallLatestAwsSdk: false }),
+      });
+      notifying.parent.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: {
+          Statement: [
+            {
+              Action: 's3:PutBucketNotification',
+              Effect: 'Allow',
+              Resource: { 'Fn::GetAtt': [archive?.[0], 'Arn'] },
             },
           ],
         },
       });
+      // The bucket itself holds no configuration, which would have to wait for the queue policy.
+      expect(archive?.[1]).not.toHaveProperty('Properties.NotificationConfiguration');
+      expect(archive?.[1]).not.toHaveProperty('DependsOn');
     });
 
-    it('encrypts the queue, gives it a dead-letter queue, and lets only S3 of this account send to it', () => {
+    it('sends EventBridge events alone when only they are asked for', () => {
+      const eventBridgeOnly = synth({ notifications: { eventBridge: true }, sources: [{ name: 'prod' }] });
+
+      expect(notificationCall(eventBridgeOnly.parent, 'Create').parameters.NotificationConfiguration).toEqual(
+        {
+          EventBridgeConfiguration: {},
+        },
+      );
+      eventBridgeOnly.parent.resourceCountIs('AWS::SQS::Queue', 0);
+    });
+
+    it('encrypts the queue, gives it a dead-letter queue, and lets only the archive bucket send to it', () => {
+      const archive = Object.keys(
+        notifying.parent.findResources('AWS::S3::Bucket', { Properties: { ObjectLockEnabled: true } }),
+      )[0];
+
       notifying.parent.resourceCountIs('AWS::SQS::Queue', 2);
       notifying.parent.hasResourceProperties('AWS::SQS::Queue', {
         SqsManagedSseEnabled: true,
@@ -376,7 +430,7 @@ describe('archive stack (shared resources)', () => {
               Action: 'sqs:SendMessage',
               Condition: {
                 StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-                ArnLike: Match.anyValue(),
+                ArnEquals: { 'aws:SourceArn': { 'Fn::GetAtt': [archive, 'Arn'] } },
               },
             }),
           ]),
@@ -384,15 +438,35 @@ describe('archive stack (shared resources)', () => {
       });
     });
 
-    it('creates the bucket only after the queue policy exists, so S3 can check the destination', () => {
-      const archive = Object.values(
-        notifying.parent.findResources('AWS::S3::Bucket', { Properties: { ObjectLockEnabled: true } }),
+    it('alarms while a notification waits in the dead-letter queue, and says what to do', () => {
+      const deadLetterQueue = Object.keys(
+        notifying.parent.findResources('AWS::SQS::Queue', { Properties: { RedrivePolicy: Match.absent() } }),
       )[0];
-      const queuePolicies = Object.keys(notifying.parent.findResources('AWS::SQS::QueuePolicy'));
+      const alarm = Object.values(
+        notifying.parent.findResources('AWS::CloudWatch::Alarm', {
+          Properties: { AlarmName: 'op-events-archive-notification-dead-letters' },
+        }),
+      )[0] as { Properties: Record<string, unknown> };
+      const description = JSON.stringify(alarm.Properties.AlarmDescription);
 
-      expect(archive?.DependsOn).toEqual(
-        expect.arrayContaining(queuePolicies.filter((id) => id.includes('NotificationQueuePolicy'))),
-      );
+      expect(alarm.Properties).toMatchObject({
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [deadLetterQueue, 'QueueName'] } }],
+        Statistic: 'Maximum',
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: expect.stringMatching(/^AlarmTopic/) }],
+        OKActions: [{ Ref: expect.stringMatching(/^AlarmTopic/) }],
+      });
+      expect(description).toContain('The object is archived; the SIEM has not indexed it.');
+      expect(description).toContain('aws sqs start-message-move-task --source-arn');
+      expect(description).toContain('README: Operate > Notification dead letters.');
+      expect(
+        JSON.stringify(Object.values(notifying.parent.findResources('AWS::CloudWatch::Dashboard'))),
+      ).toContain('AlarmArn}op-events-archive-notification-dead-letters');
+      defaults.parent.resourceCountIs('AWS::CloudWatch::Alarm', 0);
     });
 
     it('outputs the queue for the SIEM input', () => {
