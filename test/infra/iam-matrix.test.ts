@@ -169,6 +169,18 @@ const publisher = {
     },
   ],
 };
+const sender = {
+  roleArn: `arn:aws:iam::${ACCOUNT}:role/QueueOperator`,
+  identityPolicies: [
+    {
+      name: 'SendAnywhere',
+      policy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }],
+      },
+    },
+  ],
+};
 const alarmArn = (name: string, account = ACCOUNT) => `arn:aws:cloudwatch:${REGION}:${account}:alarm:${name}`;
 
 type Actor = { roleArn: string; identityPolicies: { name: string; policy: unknown }[] };
@@ -491,6 +503,18 @@ const MATRIX: Row[] = [
         'aws:SourceAccount': ACCOUNT,
         'aws:SourceArn': 'arn:aws:s3:::another-bucket',
       },
+      queuePolicy,
+    ),
+  },
+  {
+    actor: 'anyone in the account with sqs:SendMessage',
+    request: 'SendMessage to the notification queue (not guarded: redriving dead letters needs it)',
+    expected: 'Allowed',
+    simulation: simulation(
+      sender,
+      'sqs:SendMessage',
+      queueArn,
+      { 'aws:SecureTransport': 'true' },
       queuePolicy,
     ),
   },
