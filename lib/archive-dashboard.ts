@@ -1,4 +1,4 @@
-import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Aws, Duration, Fn, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import { searchCollectorMetric } from './collector-metrics';
@@ -29,6 +29,9 @@ export const SIGN_IN_CATEGORIES = [
   'modern_version_failed',
 ] as const;
 
+/** The `Fn::Sub` variable holding what every alarm ARN of the deployment starts with. */
+const ALARM_ARN_VARIABLE = 'AlarmArn';
+
 /** CloudWatch's limits that shape the widgets: alarms per status widget, and a readable graph. */
 const ALARMS_PER_WIDGET = 100;
 const SOURCES_PER_WIDGET = 25;
@@ -56,6 +59,11 @@ export interface ArchiveDashboardProps {
    * @default - no line
    */
   readonly collectorTimeout?: Duration;
+  /**
+   * Names of the deployment's alarms that belong to no source, listed before the sources' alarms.
+   * @default - none
+   */
+  readonly alarmNames?: readonly string[];
 }
 
 /** Region of every widget: the stack's, filled in by `Fn::Sub`. */
@@ -73,7 +81,8 @@ const REGION = '${AWS::Region}';
  *
  * The body is one `Fn::Sub` string rather than the `Fn::Join` the Dashboard construct
  * writes: with a hundred sources the join of every alarm ARN alone would take a third of
- * the 1 MB a template may weigh.
+ * the 1 MB a template may weigh. For the same reason each alarm ARN is written
+ * `${AlarmArn}<name>`, with the common part in one variable.
  */
 export class ArchiveDashboard extends Construct {
   public readonly dashboard: cloudwatch.CfnDashboard;
@@ -103,7 +112,7 @@ export class ArchiveDashboard extends Construct {
       }),
     ];
 
-    const alarmNames = props.sources.flatMap((source) => source.alarmNames);
+    const alarmNames = [...(props.alarmNames ?? []), ...props.sources.flatMap((source) => source.alarmNames)];
     chunk(alarmNames, ALARMS_PER_WIDGET).forEach((names, index, all) => {
       rows.push(
         new AlarmListWidget(all.length > 1 ? `Alarms (${index + 1}/${all.length})` : 'Alarms', names),
@@ -230,7 +239,10 @@ export class ArchiveDashboard extends Construct {
     }
     this.dashboard = new cloudwatch.CfnDashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
-      dashboardBody: Fn.sub(body, logGroupVariables),
+      dashboardBody: Fn.sub(body, {
+        ...logGroupVariables,
+        [ALARM_ARN_VARIABLE]: `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:`,
+      }),
     });
   }
 }
@@ -264,9 +276,7 @@ class AlarmListWidget implements cloudwatch.IWidget {
         y: this.y,
         properties: {
           title: this.title,
-          alarms: this.alarmNames.map(
-            (name) => `arn:\${AWS::Partition}:cloudwatch:\${AWS::Region}:\${AWS::AccountId}:alarm:${name}`,
-          ),
+          alarms: this.alarmNames.map((name) => `\${${ALARM_ARN_VARIABLE}}${name}`),
           sortBy: 'stateUpdatedTimestamp',
         },
       },

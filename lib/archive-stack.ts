@@ -1,4 +1,6 @@
 import { Aws, CfnOutput, Duration, Fn, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
@@ -72,14 +74,26 @@ export class ArchiveStack extends Stack {
           }
         : {}),
       ...(archiveConfig.expireAfterDays ? { expireAfter: Duration.days(archiveConfig.expireAfterDays) } : {}),
+      ...(archiveConfig.noncurrentExpireAfterDays
+        ? { noncurrentVersionExpiration: Duration.days(archiveConfig.noncurrentExpireAfterDays) }
+        : {}),
       accessLogRetention: Duration.days(archiveConfig.accessLogRetentionDays),
       eventBridgeNotifications: config.notifications.eventBridge,
       sqsNotifications: config.notifications.sqs,
+      alarmNamePrefix: config.name,
     });
 
     this.state = new StateTable(this, 'State', { encryptionKey: this.encryptionKey });
 
     this.alarmTopic = this.createAlarmTopic(config);
+    const deploymentAlarms = this.archive.notificationDeadLetterAlarm
+      ? [this.archive.notificationDeadLetterAlarm]
+      : [];
+    const alarmAction = new cloudwatchActions.SnsAction(this.alarmTopic);
+    for (const alarm of deploymentAlarms) {
+      alarm.addAlarmAction(alarmAction);
+      alarm.addOkAction(alarmAction);
+    }
 
     // One group per deployment: schedules cannot carry tags, a group can, and it lists the
     // deployment's schedules apart from the rest of the account's.
@@ -110,6 +124,9 @@ export class ArchiveStack extends Stack {
     this.dashboard = new ArchiveDashboard(this, 'Dashboard', {
       dashboardName: config.name,
       collectorTimeout: Duration.seconds(config.collector.timeoutSeconds),
+      alarmNames: deploymentAlarms.map(
+        (alarm) => (alarm.node.defaultChild as cloudwatch.CfnAlarm).alarmName ?? '',
+      ),
       sources: this.sources.map(({ collector }) => ({
         name: collector.sourceName,
         functionName: collectorFunctionName(config.name, collector.sourceName),
@@ -132,6 +149,11 @@ export class ArchiveStack extends Stack {
     this.addOutputs(config);
   }
 
+  /**
+   * The topic every alarm goes to. A created topic accepts messages only from this
+   * deployment's alarms, so nobody can page the on-call engineer with a fake alarm or bury
+   * a real one; an existing topic's policy is its owner's to write (README: Security).
+   */
   private createAlarmTopic(config: DeploymentConfig): sns.ITopic {
     let topic: sns.ITopic;
     if (config.alarms.topicArn) {
@@ -142,6 +164,33 @@ export class ArchiveStack extends Stack {
         masterKey: this.alarmTopicKey(),
         enforceSSL: true,
       });
+      // Every alarm of the deployment is named <name>-…. CloudWatch publishes with the alarm's
+      // ARN as aws:SourceArn; a person or role publishing directly carries no aws:SourceArn,
+      // so the Deny refuses them whatever their identity policy allows. (Alarms of another
+      // deployment in the account whose name starts with "<name>-" match as well.)
+      const alarms = `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${config.name}-*`;
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowThisDeploymentsAlarms',
+          principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+            ArnLike: { 'aws:SourceArn': alarms },
+          },
+        }),
+      );
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'DenyPublishingByAnyoneElse',
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: { ArnNotLike: { 'aws:SourceArn': alarms } },
+        }),
+      );
     }
     for (const email of config.alarms.emails) {
       topic.addSubscription(new subscriptions.EmailSubscription(email));

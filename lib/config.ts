@@ -188,6 +188,7 @@ const configSchema = z
           ])
           .default({ storageClass: 'GLACIER_IR', afterDays: 90 }),
         expireAfterDays: z.int().min(1).optional(),
+        noncurrentExpireAfterDays: z.int().min(1).optional(),
         accessLogRetentionDays: z.int().min(1).default(365),
       })
       .prefault({}),
@@ -301,6 +302,26 @@ const configSchema = z
         path: ['archive', 'expireAfterDays'],
         message: `${expireAfterDays} is shorter than archive.objectLock.retentionDays (${objectLock.retentionDays}); objects cannot be deleted while locked, so set it to ${objectLock.retentionDays} or more, or remove it to keep objects forever`,
       });
+    }
+    const { noncurrentExpireAfterDays } = config.archive;
+    if (noncurrentExpireAfterDays !== undefined) {
+      if (expireAfterDays === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['archive', 'noncurrentExpireAfterDays'],
+          message:
+            'only applies with archive.expireAfterDays (without it no version is ever deleted): set that too, or remove this field',
+        });
+      } else if (noncurrentExpireAfterDays < objectLock.retentionDays) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['archive', 'noncurrentExpireAfterDays'],
+          message:
+            `${noncurrentExpireAfterDays} is shorter than archive.objectLock.retentionDays (${objectLock.retentionDays}): ` +
+            'a version hidden early by a delete marker would be deleted as soon as its own retention ends; ' +
+            `set it to ${objectLock.retentionDays} or more, or remove it (it then equals the retention)`,
+        });
+      }
     }
     if (coldStorage !== false) {
       const minimum = coldStorage.storageClass === 'STANDARD_IA' ? 30 : 1;

@@ -177,6 +177,18 @@ describe('deployment config', () => {
       'archive.expireAfterDays 30 is shorter than archive.objectLock.retentionDays (365)',
     ],
     [
+      'noncurrent versions deleted before the lock ends',
+      { archive: { expireAfterDays: 3650, noncurrentExpireAfterDays: 1 }, sources: [source()] },
+      'archive.noncurrentExpireAfterDays 1 is shorter than archive.objectLock.retentionDays (365): ' +
+        'a version hidden early by a delete marker would be deleted as soon as its own retention ends; ' +
+        'set it to 365 or more, or remove it (it then equals the retention)',
+    ],
+    [
+      'a noncurrent expiry without an expiry',
+      { archive: { noncurrentExpireAfterDays: 400 }, sources: [source()] },
+      'archive.noncurrentExpireAfterDays only applies with archive.expireAfterDays',
+    ],
+    [
       'a transition S3 refuses',
       { archive: { coldStorage: { storageClass: 'STANDARD_IA', afterDays: 10 } }, sources: [source()] },
       'archive.coldStorage.afterDays 10 is too early',

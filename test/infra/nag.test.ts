@@ -98,6 +98,10 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       'every option switched on',
       everythingOn,
       [
+        [
+          'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          'op-events-archive/AWS679f53fac002430cb0da5b7982bd2287/ServiceRole/Resource',
+        ],
         ['AwsSolutions-SMG4', 'op-events-archive/Source-prod/Collector/TokenSecret/Resource'],
         [
           'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/org/1password/source=prod/*]',

@@ -1,5 +1,6 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { MAX_SOURCES } from '../../lib/config';
+import { CfnResolver, type CfnTemplate } from './cfn-resolver';
 import { synth } from './helpers';
 
 /** CloudFormation's per-stack limits. */
@@ -22,6 +23,31 @@ function deploymentOf(count: number, longest = false) {
         : `account-${String(index).padStart(3, '0')}`,
     })),
   });
+}
+
+/** The most a bucket policy may weigh in S3. */
+const MAX_BUCKET_POLICY_BYTES = 20 * 1024;
+
+/**
+ * Size of the archive bucket's policy as S3 receives it: references resolved, with a bucket
+ * name of the 63 characters S3 allows at most.
+ */
+function archiveBucketPolicyBytes(deployment: ReturnType<typeof deploymentOf>): number {
+  const template = deployment.parent.toJSON() as CfnTemplate;
+  const [bucketId] = Object.entries(template.Resources).find(
+    ([, resource]) => resource.Type === 'AWS::S3::Bucket' && resource.Properties?.ObjectLockEnabled === true,
+  ) ?? [''];
+  const longest = { Type: 'AWS::S3::Bucket', Properties: { BucketName: 'b'.repeat(63) } };
+  const resolver = new CfnResolver(
+    { ...template, Resources: { ...template.Resources, [bucketId]: longest } },
+    { account: '123456789012', region: 'ap-southeast-2', stackName: deployment.stack.stackName },
+  );
+  const [policy] = Object.values(template.Resources).filter(
+    (resource) =>
+      resource.Type === 'AWS::S3::BucketPolicy' &&
+      JSON.stringify(resource.Properties?.Bucket) === JSON.stringify({ Ref: bucketId }),
+  );
+  return Buffer.byteLength(JSON.stringify(resolver.resolve(policy?.Properties?.PolicyDocument)));
 }
 
 /** Size of a template as the CDK writes and uploads it. */
@@ -53,7 +79,12 @@ describe('scale', () => {
   });
 
   it(`still fits at the ${MAX_SOURCES} sources the config allows, with the longest names`, () => {
-    expectWithinLimits(deploymentOf(MAX_SOURCES, true));
+    const largest = deploymentOf(MAX_SOURCES, true);
+
+    expectWithinLimits(largest);
+    // The bucket policy names the write-once prefixes by pattern, not per source.
+    expect(archiveBucketPolicyBytes(largest)).toBe(archiveBucketPolicyBytes(deploymentOf(1, true)));
+    expect(archiveBucketPolicyBytes(largest)).toBeLessThan(MAX_BUCKET_POLICY_BYTES);
   });
 
   it('keeps a source’s resources in its own stack, so the parent grows by one resource per source', () => {
