@@ -43,7 +43,7 @@ for CloudTrail. For each stream it lists every object under
 and reports missing, altered, misplaced, malformed and foreign objects by key, and each
 duplicated event by key and line. With --table it also checks the newest object against the
 chain head in the state table, so deleting the newest objects shows. Bodies are streamed;
-past --memory-mb, uuids are set aside in temporary files under $TMPDIR (about 50 bytes per
+past --memory-mb, uuids are set aside in temporary files under $TMPDIR (about 40 bytes per
 event, removed at the end), so memory stays bounded at any size.
 
 Archive (one of):
@@ -59,7 +59,8 @@ Options:
   --table NAME           the state table (StateTableName output): also check the newest objects
   --from-seq N           start the chain at N, for an archive whose oldest objects were expired on purpose
   --concurrency N        objects read at once (default 16)
-  --memory-mb N          memory for the duplicate check's uuids before they go to temporary files (default 256)
+  --memory-mb N          memory for the duplicate check (default 256, at most 2048); past it,
+                         uuids go to temporary files
   --max-findings N       problems printed per stream (default 50; --json prints all)
   --region REGION        AWS region (default: AWS_REGION / profile)
   --progress, --no-progress
@@ -130,7 +131,7 @@ export function parseVerifyArgs(argv: string[], io: Pick<CliIo, 'env' | 'stderr'
     fromSeq:
       values['from-seq'] === undefined ? undefined : positiveInteger(values['from-seq'], 'from-seq', 1),
     concurrency: positiveInteger(values.concurrency, 'concurrency', 16, 256),
-    memoryMb: positiveInteger(values['memory-mb'], 'memory-mb', 256, 1024 * 1024),
+    memoryMb: positiveInteger(values['memory-mb'], 'memory-mb', 256, 2048),
     maxFindings: positiveInteger(values['max-findings'], 'max-findings', 50),
     region: values.region,
     progress: progressWanted(values, io.stderr.isTTY === true),
