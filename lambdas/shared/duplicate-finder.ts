@@ -45,7 +45,7 @@ export interface DuplicateFinderSummary {
 const HEADER_BYTES = 12;
 const UTF16_FLAG = 0x8000_0000;
 const LENGTH_MASK = 0x7fff_ffff;
-/** Records live in chunks of this size at most; a position (chunk and offset) then fits in 32 bits. */
+/** Records live in chunks of 1 KiB to 4 MiB, a sixteenth of the budget, so a partly filled one wastes little. */
 const MAX_CHUNK_BITS = 22;
 const MIN_CHUNK_BITS = 10;
 /** The index built to compare a set of records: two 32-bit slots, 1.5 to 3 per record. */
@@ -84,7 +84,6 @@ export class DuplicateFinder {
 
   constructor(private readonly options: DuplicateFinderOptions) {
     this.memoryBytes = Math.min(options.memoryBytes, MAX_MEMORY_BYTES);
-    // Chunks small next to the budget, so that a partly filled one wastes little of it.
     const bits = Math.floor(Math.log2(Math.max(1, this.memoryBytes / 16)));
     this.chunkBits = Math.min(MAX_CHUNK_BITS, Math.max(MIN_CHUNK_BITS, bits));
     this.records = new RecordSet(this.chunkBits);
