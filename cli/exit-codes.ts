@@ -18,8 +18,8 @@ export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 export const EXIT_CODES_HELP = `Exit status:
   0    ok
-  1    the check found problems (verify: gaps, altered or foreign objects; check-token: the token
-       cannot be used; status: an alarm is firing or a stream's last run failed)
+  1    the check found problems (verify: gaps, altered or foreign objects, duplicated events;
+       check-token: the token cannot be used; status: an alarm is firing or a stream's last run failed)
   2    usage or configuration error (bad flags, missing token, unknown table or bucket, no AWS credentials)
   3    runtime failure (AWS or the Events API unreachable or failing); safe to run again
   130  interrupted (Ctrl-C); what was written is consistent, run the command again to continue`;

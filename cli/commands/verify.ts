@@ -39,9 +39,12 @@ for CloudTrail. For each stream it lists every object under
   - each body hashes to the body-sha256 in its metadata, and holds event-count events,
   - each object's prev-body-sha256 is its predecessor's body-sha256 (64 zeros for the first),
   - nothing else is under the stream's prefix,
-and reports missing, altered, misplaced, malformed and foreign objects by key. With
---table it also checks the newest object against the chain head in the state table, so
-deleting the newest objects shows. Bodies are streamed; memory stays small at any size.
+  - no event uuid is on two lines of the stream (an overlap archived twice keeps the chain intact),
+and reports missing, altered, misplaced, malformed and foreign objects by key, and each
+duplicated event by key and line. With --table it also checks the newest object against the
+chain head in the state table, so deleting the newest objects shows. Bodies are streamed;
+past --memory-mb, uuids are set aside in temporary files under $TMPDIR (about 40 bytes per
+event, removed at the end), so memory stays bounded at any size.
 
 Archive (one of):
   --bucket NAME          the archive bucket (the stack's ArchiveBucketName output; default $ARCHIVE_BUCKET)
@@ -56,6 +59,8 @@ Options:
   --table NAME           the state table (StateTableName output): also check the newest objects
   --from-seq N           start the chain at N, for an archive whose oldest objects were expired on purpose
   --concurrency N        objects read at once (default 16)
+  --memory-mb N          memory for the duplicate check (default 256, at most 2048); past it,
+                         uuids go to temporary files
   --max-findings N       problems printed per stream (default 50; --json prints all)
   --region REGION        AWS region (default: AWS_REGION / profile)
   --progress, --no-progress
@@ -80,6 +85,7 @@ export interface VerifyOptions {
   readonly table: string | undefined;
   readonly fromSeq: number | undefined;
   readonly concurrency: number;
+  readonly memoryMb: number;
   readonly maxFindings: number;
   readonly region: string | undefined;
   readonly progress: boolean;
@@ -99,6 +105,7 @@ export function parseVerifyArgs(argv: string[], io: Pick<CliIo, 'env' | 'stderr'
     table: { type: 'string' },
     'from-seq': { type: 'string' },
     concurrency: { type: 'string' },
+    'memory-mb': { type: 'string' },
     'max-findings': { type: 'string' },
   });
   if (values.bucket !== undefined && values.dir !== undefined) {
@@ -124,6 +131,7 @@ export function parseVerifyArgs(argv: string[], io: Pick<CliIo, 'env' | 'stderr'
     fromSeq:
       values['from-seq'] === undefined ? undefined : positiveInteger(values['from-seq'], 'from-seq', 1),
     concurrency: positiveInteger(values.concurrency, 'concurrency', 16, 256),
+    memoryMb: positiveInteger(values['memory-mb'], 'memory-mb', 256, 2048),
     maxFindings: positiveInteger(values['max-findings'], 'max-findings', 50),
     region: values.region,
     progress: progressWanted(values, io.stderr.isTTY === true),
@@ -181,11 +189,18 @@ export async function verify(options: VerifyOptions, deps: VerifyDependencies): 
         ...(options.fromSeq === undefined ? {} : { fromSeq: options.fromSeq }),
         ...(before ? { committed: committedChain(before) } : {}),
         concurrency: options.concurrency,
+        duplicateMemoryBytes: options.memoryMb * 1024 * 1024,
         signal: io.signal,
         onProgress: (p) => {
           if (p.phase === 'listing') {
             rateStart = io.now();
             progress.update(() => `verify ${stream}: listing ${count(p.listed)} keys...`);
+            return;
+          }
+          if (p.phase === 'duplicates') {
+            progress.update(
+              () => `verify ${stream}: ${count(p.events)} events read; looking for duplicates...`,
+            );
             return;
           }
           progress.update(() => {
@@ -209,6 +224,12 @@ export async function verify(options: VerifyOptions, deps: VerifyDependencies): 
       // Objects the collector wrote while the listing ran are committed by now: only those still past the head count.
       const after = await state.get(stateKey);
       verification = { ...verification, findings: withoutCommittedSince(verification.findings, after) };
+    }
+    const withoutUuid = verification.duplicateCheck?.withoutUuid ?? 0;
+    if (withoutUuid > 0) {
+      notes.push(
+        `${stream}: ${plural(withoutUuid, 'event')} without a top-level string "uuid", not checked for duplicates`,
+      );
     }
     streams.push(verification);
   }

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { createGunzip, gunzip as gunzipCallback, gunzipSync } from 'node:zlib';
 import { CONTENT_ENCODING, CONTENT_TYPE, MetadataKey, parseBatchKey, streamPrefix } from './archive-format';
 import type { ArchiveSource, StoredObject } from './archive-source';
+import { DuplicateFinder, type DuplicateUuid } from './duplicate-finder';
 import type { EventType } from './event-types';
 import { GENESIS_SHA256 } from './state-store';
 import { parseRfc3339 } from './time';
@@ -21,7 +22,8 @@ const gunzip = promisify(gunzipCallback);
  * - `malformed`: not gzip, not NDJSON, metadata missing or unreadable, wrong headers;
  * - `foreign`: a key that is not a batch of this stream, metadata naming another source or stream,
  *   or a second object for a sequence number;
- * - `uncommitted`: an object past the last batch the state table committed, and not the one in flight.
+ * - `uncommitted`: an object past the last batch the state table committed, and not the one in flight;
+ * - `duplicate`: an event uuid on more than one line of the stream, in one object or in several.
  */
 export type FindingKind =
   | 'missing'
@@ -30,7 +32,8 @@ export type FindingKind =
   | 'misplaced'
   | 'malformed'
   | 'foreign'
-  | 'uncommitted';
+  | 'uncommitted'
+  | 'duplicate';
 
 export interface Finding {
   readonly kind: FindingKind;
@@ -39,7 +42,20 @@ export interface Finding {
   readonly seq?: number;
   /** For `missing`: the last sequence number of the gap. */
   readonly toSeq?: number;
+  /** For `duplicate`: the line (from 1) of `key` that repeats an event already in the stream. */
+  readonly line?: number;
+  /** For `duplicate`: the event uuid. */
+  readonly uuid?: string;
+  /** For `duplicate`: every line that holds the uuid, in stream order, the first one included. */
+  readonly copies?: EventCopy[];
   readonly detail: string;
+}
+
+/** One line of the stream's archive that holds a given event. */
+export interface EventCopy {
+  readonly key: string;
+  readonly seq: number;
+  readonly line: number;
 }
 
 /** Where the state table says the stream's chain ends; lets `verify` notice the newest objects missing. */
@@ -54,7 +70,8 @@ export interface CommittedChain {
 
 export interface VerifyProgress {
   readonly stream: EventType;
-  readonly phase: 'listing' | 'checking';
+  /** `duplicates`: every object is read; the uuids set aside on disk are being compared. */
+  readonly phase: 'listing' | 'checking' | 'duplicates';
   readonly listed: number;
   /** Batch objects found by the listing (known once listing is done). */
   readonly total: number;
@@ -78,6 +95,19 @@ export interface VerifyStreamOptions {
   readonly committed?: CommittedChain;
   /** Objects read at once. @default 16 */
   readonly concurrency?: number;
+  /**
+   * Look for event uuids archived more than once. The chain cannot show them: an overlap
+   * written twice is hashed and sequenced like any other events.
+   * @default true
+   */
+  readonly checkDuplicates?: boolean;
+  /**
+   * Memory the duplicate check holds uuids in; past it, they are spilled to temporary files.
+   * @default 256 MiB
+   */
+  readonly duplicateMemoryBytes?: number;
+  /** Where the duplicate check's temporary files go. @default os.tmpdir() */
+  readonly spillDirectory?: string;
   readonly onProgress?: (progress: VerifyProgress) => void;
   readonly signal?: AbortSignal;
 }
@@ -99,8 +129,21 @@ export interface StreamVerification {
   readonly lastSeq: number | undefined;
   /** `body-sha256` of the newest object: the value to keep to detect later truncation. */
   readonly headSha256: string | undefined;
+  /** What the duplicate check covered; `undefined` when it was turned off. */
+  readonly duplicateCheck: DuplicateCheck | undefined;
   readonly findings: Finding[];
   readonly durationMs: number;
+}
+
+export interface DuplicateCheck {
+  /** Events whose uuid was checked. */
+  readonly uuids: number;
+  /** Events without a top-level string `uuid`, not checked (lines that are not JSON objects are also `malformed`). */
+  readonly withoutUuid: number;
+  /** Temporary files the uuids were spread over; 0 when they fitted in memory. */
+  readonly partitions: number;
+  /** Most bytes the temporary files held at once. */
+  readonly spillBytes: number;
 }
 
 /** Thrown when the caller's signal stops a verification before it ends. */
@@ -114,6 +157,8 @@ const INFLATE_WHOLE_MAX_BYTES = 1024 * 1024;
 const INFLATE_INLINE_MAX_BYTES = 64 * 1024;
 /** Problems kept per object; the rest are counted. */
 const PROBLEMS_PER_OBJECT = 3;
+/** About 4 million uuids of 26 characters (62 bytes each with their index) before the duplicate check spills to disk. */
+const DUPLICATE_MEMORY_BYTES = 256 * 1024 * 1024;
 
 /**
  * Proves a stream's archive complete and untouched, as `aws cloudtrail validate-logs` does
@@ -171,42 +216,72 @@ export async function verifyStream(
   let headRecorded: string | undefined;
   const pastHead: Array<{ seq: number; recorded: string | undefined }> = [];
 
-  const groups = groupBySeq(inOrder(batches, options.concurrency ?? 16, (batch) => inspect(archive, batch)));
-  for await (const group of groups) {
-    stopIfAborted();
-    const seq = group[0]?.seq ?? 0;
-    if (seq > expected) {
-      findings.push(missing(expected, seq - 1, 'no object has these sequence numbers'));
-      previousSha = undefined;
+  const finder =
+    options.checkDuplicates === false
+      ? undefined
+      : new DuplicateFinder({
+          memoryBytes: options.duplicateMemoryBytes ?? DUPLICATE_MEMORY_BYTES,
+          totalObjects: batches.length,
+          ...(options.spillDirectory === undefined ? {} : { directory: options.spillDirectory }),
+        });
+  let withoutUuid = 0;
+  let duplicates: DuplicateUuid[] = [];
+  try {
+    const groups = groupBySeq(
+      inOrder(batches, options.concurrency ?? 16, (batch, index) => inspect(archive, batch, index, !!finder)),
+    );
+    for await (const group of groups) {
+      stopIfAborted();
+      const seq = group[0]?.seq ?? 0;
+      if (seq > expected) {
+        findings.push(missing(expected, seq - 1, 'no object has these sequence numbers'));
+        previousSha = undefined;
+      }
+      const chained = pickChained(group, previousSha);
+      for (const other of group) {
+        if (other === chained) continue;
+        findings.push({
+          kind: 'foreign',
+          key: other.key,
+          seq,
+          detail: `a second object for sequence ${seq}; the chain goes on with ${chained.key}`,
+        });
+      }
+      for (const inspection of group) {
+        counters.checked += 1;
+        counters.events += inspection.lines;
+        counters.storedBytes += inspection.storedBytes;
+        counters.bodyBytes += inspection.bodyBytes;
+      }
+      findings.push(...checkObject(chained, { source, stream, previousSha }));
+      // Only the chained object's events are the stream's: a second object for its sequence number is foreign.
+      if (finder) {
+        const uuids = chained.uuids;
+        for (let line = 1; line <= uuids.length; line++) {
+          const uuid = uuids[line - 1];
+          if (uuid === undefined) withoutUuid += 1;
+          else finder.add(uuid, chained.index, line);
+        }
+      }
+      const recorded = chained.metadata?.[MetadataKey.sha256] ?? chained.sha256;
+      if (seq === committedHead) headRecorded = recorded;
+      if (committedHead !== undefined && seq > committedHead) pastHead.push({ seq, recorded });
+      firstSeq ??= seq;
+      lastSeq = seq;
+      headSha = recorded;
+      previousSha = recorded;
+      expected = seq + 1;
+      if (counters.checked % 200 === 0 || counters.checked === counters.total) report('checking');
     }
-    const chained = pickChained(group, previousSha);
-    for (const other of group) {
-      if (other === chained) continue;
-      findings.push({
-        kind: 'foreign',
-        key: other.key,
-        seq,
-        detail: `a second object for sequence ${seq}; the chain goes on with ${chained.key}`,
-      });
+    report('checking');
+    if (finder) {
+      report('duplicates');
+      duplicates = await finder.duplicates(stopIfAborted);
     }
-    for (const inspection of group) {
-      counters.checked += 1;
-      counters.events += inspection.lines;
-      counters.storedBytes += inspection.storedBytes;
-      counters.bodyBytes += inspection.bodyBytes;
-    }
-    findings.push(...checkObject(chained, { source, stream, previousSha }));
-    const recorded = chained.metadata?.[MetadataKey.sha256] ?? chained.sha256;
-    if (seq === committedHead) headRecorded = recorded;
-    if (committedHead !== undefined && seq > committedHead) pastHead.push({ seq, recorded });
-    firstSeq ??= seq;
-    lastSeq = seq;
-    headSha = recorded;
-    previousSha = recorded;
-    expected = seq + 1;
-    if (counters.checked % 200 === 0 || counters.checked === counters.total) report('checking');
+  } finally {
+    finder?.close();
   }
-  report('checking');
+  findings.push(...duplicates.map((duplicate) => duplicateFinding(duplicate, batches)));
 
   if (options.committed) {
     findings.push(...checkAgainstState(options.committed, { lastSeq, fromSeq, headRecorded, pastHead }));
@@ -235,6 +310,7 @@ export async function verifyStream(
     firstSeq,
     lastSeq,
     headSha256: headSha,
+    duplicateCheck: finder ? { ...finder.summary(), withoutUuid } : undefined,
     findings: ordered,
     durationMs: Date.now() - started,
   };
@@ -244,6 +320,8 @@ export async function verifyStream(
 interface Inspection {
   readonly key: string;
   readonly seq: number;
+  /** Position in the listing sorted by sequence. */
+  readonly index: number;
   /** The object vanished between the listing and the read. */
   readonly gone: boolean;
   readonly metadata: Record<string, string> | undefined;
@@ -255,12 +333,19 @@ interface Inspection {
   /** SHA-256 of the inflated body; `undefined` when it is not gzip. */
   readonly sha256: string | undefined;
   readonly lines: number;
+  /** Each line's top-level `uuid`, when it has a string one; empty when not asked for or not gzip. */
+  readonly uuids: Array<string | undefined>;
   readonly firstMs: number | undefined;
   readonly lastMs: number | undefined;
   readonly problems: string[];
 }
 
-async function inspect(archive: ArchiveSource, batch: { seq: number; key: string }): Promise<Inspection> {
+async function inspect(
+  archive: ArchiveSource,
+  batch: { seq: number; key: string },
+  index: number,
+  collectUuids: boolean,
+): Promise<Inspection> {
   let object: StoredObject;
   try {
     object = await archive.open(batch.key);
@@ -268,6 +353,7 @@ async function inspect(archive: ArchiveSource, batch: { seq: number; key: string
     if (!isNotFound(error)) throw error;
     return {
       ...batch,
+      index,
       gone: true,
       metadata: undefined,
       metadataError: undefined,
@@ -277,12 +363,13 @@ async function inspect(archive: ArchiveSource, batch: { seq: number; key: string
       bodyBytes: 0,
       sha256: undefined,
       lines: 0,
+      uuids: [],
       firstMs: undefined,
       lastMs: undefined,
       problems: [],
     };
   }
-  const scanner = new NdjsonScanner();
+  const scanner = new NdjsonScanner(collectUuids);
   const hash = createHash('sha256');
   let storedBytes = 0;
   let gzipError: string | undefined;
@@ -343,6 +430,7 @@ async function inspect(archive: ArchiveSource, batch: { seq: number; key: string
   scanner.end();
   return {
     ...batch,
+    index,
     gone: false,
     metadata: object.metadata,
     metadataError: object.metadataError,
@@ -352,6 +440,7 @@ async function inspect(archive: ArchiveSource, batch: { seq: number; key: string
     bodyBytes: scanner.bytes,
     sha256: gzipError === undefined ? hash.digest('hex') : undefined,
     lines: gzipError === undefined ? scanner.lines : 0,
+    uuids: gzipError === undefined ? scanner.uuids : [],
     firstMs: scanner.firstMs,
     lastMs: scanner.lastMs,
     problems: gzipError === undefined ? scanner.problems : [`not a valid gzip stream (${gzipError})`],
@@ -362,6 +451,8 @@ async function inspect(archive: ArchiveSource, batch: { seq: number; key: string
 class NdjsonScanner {
   lines = 0;
   bytes = 0;
+  /** One entry per line when uuids are collected. */
+  readonly uuids: Array<string | undefined> = [];
   firstMs: number | undefined;
   lastMs: number | undefined;
   readonly problems: string[] = [];
@@ -369,6 +460,8 @@ class NdjsonScanner {
   private carry = '';
   // Decodes across chunk boundaries, which may split a multi-byte character.
   private readonly decoder = new StringDecoder('utf8');
+
+  constructor(private readonly collectUuids: boolean) {}
 
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
@@ -395,25 +488,36 @@ class NdjsonScanner {
 
   private line(line: string): void {
     this.lines += 1;
+    // Parsing finds the top-level uuid exactly, wherever it is and however many nested objects have one.
+    const value = this.parse(line);
+    if (this.collectUuids) {
+      const uuid = (value as { uuid?: unknown } | undefined)?.uuid;
+      this.uuids.push(typeof uuid === 'string' ? uuid : undefined);
+    }
+    if (value === undefined) return;
+    const time = parseRfc3339((value as { timestamp?: unknown }).timestamp);
+    if (time === undefined) return;
+    if (this.firstMs === undefined || time < this.firstMs) this.firstMs = time;
+    if (this.lastMs === undefined || time > this.lastMs) this.lastMs = time;
+  }
+
+  private parse(line: string): object | undefined {
     if (line.length === 0) {
       this.bad(`line ${this.lines} is empty`);
-      return;
+      return undefined;
     }
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch {
       this.bad(`line ${this.lines} is not JSON`);
-      return;
+      return undefined;
     }
     if (typeof value !== 'object' || value === null || Array.isArray(value)) {
       this.bad(`line ${this.lines} is not a JSON object`);
-      return;
+      return undefined;
     }
-    const time = parseRfc3339((value as { timestamp?: unknown }).timestamp);
-    if (time === undefined) return;
-    if (this.firstMs === undefined || time < this.firstMs) this.firstMs = time;
-    if (this.lastMs === undefined || time > this.lastMs) this.lastMs = time;
+    return value;
   }
 
   private bad(problem: string): void {
@@ -577,6 +681,28 @@ function checkAgainstState(
   return findings;
 }
 
+/** A duplicate reported where it first repeats, naming every other line that holds it. */
+function duplicateFinding(
+  duplicate: DuplicateUuid,
+  batches: ReadonlyArray<{ seq: number; key: string }>,
+): Finding {
+  const copies = duplicate.places.map(({ object, line }): EventCopy => {
+    const batch = batches[object] as { seq: number; key: string };
+    return { key: batch.key, seq: batch.seq, line };
+  });
+  const repeat = copies[1] as EventCopy;
+  const others = copies.filter((copy) => copy !== repeat).map((copy) => `${copy.key} line ${copy.line}`);
+  return {
+    kind: 'duplicate',
+    key: repeat.key,
+    seq: repeat.seq,
+    line: repeat.line,
+    uuid: duplicate.uuid,
+    copies,
+    detail: `line ${repeat.line}: event uuid ${JSON.stringify(duplicate.uuid)} is also at ${others.join(', ')}`,
+  };
+}
+
 function missing(from: number, to: number, why: string): Finding {
   const count = to - from + 1;
   return {
@@ -591,16 +717,16 @@ function missing(from: number, to: number, why: string): Finding {
 async function* inOrder<T, R>(
   items: readonly T[],
   limit: number,
-  fn: (item: T) => Promise<R>,
+  fn: (item: T, index: number) => Promise<R>,
 ): AsyncGenerator<R> {
   type Settled = { ok: true; value: R } | { ok: false; error: unknown };
   const running: Array<Promise<Settled>> = [];
   let next = 0;
   const start = () => {
-    const item = items[next++] as T;
+    const index = next++;
     // Settled at once so that a failure waiting in the queue is never an unhandled rejection.
     running.push(
-      fn(item).then(
+      fn(items[index] as T, index).then(
         (value): Settled => ({ ok: true, value }),
         (error: unknown): Settled => ({ ok: false, error }),
       ),

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import {
@@ -10,8 +10,10 @@ import {
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
 import { batchKey, parseBatchKey } from '../../lambdas/shared/archive-format';
-import { verifyStream } from '../../lambdas/shared/archive-verifier';
-import { BatchBuilder } from '../../lambdas/shared/batch';
+import type { ArchiveSource } from '../../lambdas/shared/archive-source';
+import { VerificationAborted, verifyStream } from '../../lambdas/shared/archive-verifier';
+import { BatchBuilder, type SealedBatch } from '../../lambdas/shared/batch';
+import type { EventType } from '../../lambdas/shared/event-types';
 import { FileArchive } from '../../lambdas/shared/file-archive';
 import { GENESIS_SHA256 } from '../../lambdas/shared/state-store';
 import { SOURCE, startEnvironment, type TestEnvironment } from '../support/environment';
@@ -260,20 +262,30 @@ describe('verify on the archive bucket', () => {
 });
 
 describe('verify on a local folder', () => {
-  function writeArchive(dir: string, events: unknown[][]): Promise<string[]> {
+  /** Writes a chain of objects: each one's events, or its NDJSON body as is (for lines the collector never writes). */
+  function writeArchive(
+    dir: string,
+    events: Array<unknown[] | string>,
+    stream: EventType = STREAM,
+  ): Promise<string[]> {
     const archive = new FileArchive(dir, { durable: false });
     return (async () => {
       const keys: string[] = [];
       let previous = GENESIS_SHA256;
       for (const [index, batchEvents] of events.entries()) {
-        const batch = new BatchBuilder(STREAM, 1_000_000, 1024 * 1024 * 1024);
-        for (const event of batchEvents) batch.add(event);
-        const sealed = await batch.seal();
-        const key = batchKey('', 'local', STREAM, `2026-11-0${(index % 3) + 1}`, index + 1);
+        let sealed: SealedBatch;
+        if (typeof batchEvents === 'string') {
+          sealed = rawBatch(batchEvents);
+        } else {
+          const batch = new BatchBuilder(stream, 1_000_000, 1024 * 1024 * 1024);
+          for (const event of batchEvents) batch.add(event);
+          sealed = await batch.seal();
+        }
+        const key = batchKey('', 'local', stream, `2026-11-0${(index % 3) + 1}`, index + 1);
         await archive.put({
           key,
           source: 'local',
-          stream: STREAM,
+          stream,
           seq: index + 1,
           prevSha256: previous,
           batch: sealed,
@@ -283,6 +295,20 @@ describe('verify on a local folder', () => {
       }
       return keys;
     })();
+  }
+
+  function rawBatch(ndjson: string): SealedBatch {
+    const gzipped = gzipSync(ndjson);
+    return {
+      gzipped,
+      sha256: createHash('sha256').update(ndjson).digest('hex'),
+      gzippedSha256Base64: createHash('sha256').update(gzipped).digest('base64'),
+      eventCount: ndjson.split('\n').length - 1,
+      uncompressedBytes: Buffer.byteLength(ndjson),
+      firstEventTime: undefined,
+      lastEventTime: undefined,
+      reserialized: false,
+    };
   }
 
   const event = (n: number) => ({
@@ -318,7 +344,7 @@ describe('verify on a local folder', () => {
       ...event(n),
       note: randomBytes(400).toString('base64'),
     }));
-    await writeArchive(dir, [big, [event(9)]]);
+    await writeArchive(dir, [big, [event(3_000)]]);
 
     const result = await verifyStream(new FileArchive(dir), { prefix: '', source: 'local', stream: STREAM });
 
@@ -375,6 +401,207 @@ describe('verify on a local folder', () => {
         detail: 'the object has no metadata (for a local copy: no .meta.json beside it)',
       },
     ]);
+  });
+
+  it('reports an event archived twice across two objects, by key and line, though the chain is intact', async () => {
+    const dir = temporaryDir('verify-overlap');
+    // A stream restarted from a timestamp that archived its last two events again.
+    const keys = await writeArchive(dir, [
+      [event(1), event(2), event(3)],
+      [event(2), event(3), event(4)],
+    ]);
+
+    const json = await cli(['verify', '--dir', dir, '--source', 'local', '--stream', STREAM, '--json']);
+    const text = await cli(['verify', '--dir', dir, '--source', 'local', '--stream', STREAM]);
+
+    expect(json.code).toBe(1);
+    expect(json.json()).toMatchObject({ ok: false, findingsByKind: { duplicate: 2 } });
+    expect(json.json().streams[0].findings).toEqual([
+      {
+        kind: 'duplicate',
+        key: keys[1],
+        seq: 2,
+        line: 1,
+        uuid: 'E2',
+        copies: [
+          { key: keys[0], seq: 1, line: 2 },
+          { key: keys[1], seq: 2, line: 1 },
+        ],
+        detail: `line 1: event uuid "E2" is also at ${keys[0]} line 2`,
+      },
+      {
+        kind: 'duplicate',
+        key: keys[1],
+        seq: 2,
+        line: 2,
+        uuid: 'E3',
+        copies: [
+          { key: keys[0], seq: 1, line: 3 },
+          { key: keys[1], seq: 2, line: 2 },
+        ],
+        detail: `line 2: event uuid "E3" is also at ${keys[0]} line 3`,
+      },
+    ]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toContain('itemusages  FAILED  objects 1–2 (2 read), 6 events');
+    expect(text.stdout).toContain(
+      `  duplicate    ${keys[1]}: line 1: event uuid "E2" is also at ${keys[0]} line 2`,
+    );
+    expect(text.stdout).toContain('Result: PROBLEMS FOUND (duplicate 2).');
+  });
+
+  it('names every copy of an event archived three times, in one object and across objects', async () => {
+    const dir = temporaryDir('verify-triple');
+    const keys = await writeArchive(dir, [[event(1), event(2), event(1)], [event(3)], [event(1)]]);
+
+    const result = await verifyStream(new FileArchive(dir), { prefix: '', source: 'local', stream: STREAM });
+
+    expect(result.findings).toEqual([
+      expect.objectContaining({
+        kind: 'duplicate',
+        key: keys[0],
+        seq: 1,
+        line: 3,
+        copies: [
+          { key: keys[0], seq: 1, line: 1 },
+          { key: keys[0], seq: 1, line: 3 },
+          { key: keys[2], seq: 3, line: 1 },
+        ],
+        detail: `line 3: event uuid "E1" is also at ${keys[0]} line 1, ${keys[2]} line 1`,
+      }),
+    ]);
+  });
+
+  it('does not take the same uuid in two streams for a duplicate', async () => {
+    const dir = temporaryDir('verify-streams');
+    await writeArchive(dir, [[event(1), event(2)], [event(3)]], 'itemusages');
+    // The same three uuids, and one event really archived twice.
+    const signins = await writeArchive(dir, [[event(1), event(2), event(3)], [event(3)]], 'signinattempts');
+
+    const { code, json } = await cli([
+      'verify',
+      '--dir',
+      dir,
+      '--source',
+      'local',
+      '--stream',
+      'itemusages,signinattempts',
+      '--json',
+    ]);
+
+    expect(code).toBe(1);
+    const stream = (name: string) => json().streams.find((s: { stream: string }) => s.stream === name);
+    const [itemusages, signinattempts] = [stream('itemusages'), stream('signinattempts')];
+    expect(itemusages).toMatchObject({ findings: [], duplicateCheck: { uuids: 3, withoutUuid: 0 } });
+    expect(signinattempts.findings).toEqual([
+      expect.objectContaining({ kind: 'duplicate', key: signins[1], line: 1, uuid: 'E3' }),
+    ]);
+  });
+
+  it('takes only each line’s top-level uuid, and counts the lines that have none', async () => {
+    const dir = temporaryDir('verify-nested');
+    const nested = (n: number) => ({
+      // Nested objects carry uuids of their own, the same on every line; the event's comes last.
+      item: { uuid: 'SAME' },
+      actor: { uuid: 'SAME', session: { uuid: 'SAME' } },
+      ...event(n),
+      note: '"uuid":"E1"',
+    });
+    const keys = await writeArchive(dir, [
+      [nested(1), nested(2), { ...event(3), uuid: 42 }],
+      `{"uuid":"E4"}\nnot json\n{"actor":{"uuid":"E4"}}\n`,
+    ]);
+
+    const json = await cli(['verify', '--dir', dir, '--source', 'local', '--stream', STREAM, '--json']);
+    const text = await cli(['verify', '--dir', dir, '--source', 'local', '--stream', STREAM]);
+
+    expect(json.json().streams[0]).toMatchObject({
+      duplicateCheck: { uuids: 3, withoutUuid: 3 },
+      findings: [{ kind: 'malformed', key: keys[1], detail: 'line 2 is not JSON' }],
+    });
+    expect(text.stdout).toContain(
+      'note: itemusages: 3 events without a top-level string "uuid", not checked for duplicates',
+    );
+  });
+
+  describe('with less memory than the stream’s uuids take', () => {
+    /** 20 objects of 50 events, and four events archived again: two of them twice. */
+    async function streamWithRepeats(dir: string): Promise<string[]> {
+      const objects = Array.from({ length: 20 }, (_, o) =>
+        Array.from({ length: 50 }, (_, e) => event(o * 50 + e)),
+      );
+      objects[3]?.push(event(10));
+      objects[7]?.push(event(149), event(150));
+      objects[19]?.push(event(10), event(999));
+      objects[19]?.splice(10, 0, event(500));
+      return writeArchive(dir, objects);
+    }
+
+    it('finds the same duplicates through files on disk, and leaves none behind', async () => {
+      const dir = temporaryDir('verify-spill');
+      const spill = temporaryDir('verify-spill-tmp');
+      await streamWithRepeats(dir);
+
+      const inMemory = await verifyStream(new FileArchive(dir), {
+        prefix: '',
+        source: 'local',
+        stream: STREAM,
+      });
+      const onDisk = await verifyStream(new FileArchive(dir), {
+        prefix: '',
+        source: 'local',
+        stream: STREAM,
+        duplicateMemoryBytes: 4_000,
+        spillDirectory: spill,
+      });
+
+      expect(inMemory.findings.map((f) => `${f.kind} ${f.uuid} ${f.seq}:${f.line}`)).toEqual([
+        'duplicate E10 4:51',
+        'duplicate E149 8:51',
+        'duplicate E150 8:52',
+        'duplicate E500 20:11',
+        'duplicate E999 20:53',
+      ]);
+      expect(inMemory.duplicateCheck).toEqual({ uuids: 1_006, withoutUuid: 0, partitions: 0, spillBytes: 0 });
+      expect(onDisk.findings).toEqual(inMemory.findings);
+      expect(onDisk.duplicateCheck?.partitions).toBeGreaterThan(1);
+      expect(onDisk.duplicateCheck?.spillBytes).toBeGreaterThan(1_006 * 12);
+      expect(readdirSync(spill)).toEqual([]);
+    });
+
+    it('removes its temporary files when interrupted', async () => {
+      const dir = temporaryDir('verify-spill-stop');
+      const spill = temporaryDir('verify-spill-stop-tmp');
+      const keys = await streamWithRepeats(dir);
+      const files = new FileArchive(dir);
+      const controller = new AbortController();
+      let spilledWhenStopped: string[] = [];
+      const archive: ArchiveSource = {
+        location: files.location,
+        list: (prefix) => files.list(prefix),
+        open: (key) => {
+          if (key === keys[15]) {
+            spilledWhenStopped = readdirSync(spill);
+            controller.abort();
+          }
+          return files.open(key);
+        },
+      };
+
+      const verification = verifyStream(archive, {
+        prefix: '',
+        source: 'local',
+        stream: STREAM,
+        concurrency: 1,
+        duplicateMemoryBytes: 4_000,
+        spillDirectory: spill,
+        signal: controller.signal,
+      });
+
+      await expect(verification).rejects.toBeInstanceOf(VerificationAborted);
+      expect(spilledWhenStopped).toHaveLength(1);
+      expect(readdirSync(spill)).toEqual([]);
+    });
   });
 
   it('exits 2 when it finds no object at all, as for a mistyped source', async () => {
