@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import type { SimEvent } from '../dev/simulator';
-import { BatchBuilder, GZIP_LEVEL } from '../lambdas/shared/batch';
+import type { SimEvent } from '../dev/simulator/index';
+import { BatchBuilder, GZIP_LEVEL } from '../lambdas/shared/archive/batch';
 import { EVENT_TYPES, type EventType } from '../lambdas/shared/event-types';
 import { EventsApiClient } from '../lambdas/shared/events-api/client';
 import { itemLines } from '../lambdas/shared/events-api/raw-page';
 import { RequestBudget } from '../lambdas/shared/events-api/request-budget';
 import { eventSchemas, pageSchema } from '../lambdas/shared/events-api/schemas';
-import type { TokenSource } from '../lambdas/shared/token-provider';
+import type { TokenSource } from '../lambdas/shared/token/provider';
 import { generateCorpus, meanEventBytes, pageBodies, SAMPLE_CURSOR } from './support/corpus';
 import { FUNCTION_MEMORY_MB } from './support/lambda-runner';
 import { formatBytes, formatNumber } from './support/stats';

@@ -3,7 +3,7 @@ import {
   ALLOWED_EVENTS_API_HOSTS,
   resolveEventsApiUrl,
   type TokenClaims,
-} from '../lambdas/shared/token-claims';
+} from '../lambdas/shared/token/claims';
 
 /** The token was issued for another Events API host (another region or account type) than the URL asked for. */
 export class WrongHostError extends ConfigError {}

@@ -5,7 +5,7 @@ import {
   bearerTokenProblem,
   SecretsManagerTokenSource,
   type TokenSource,
-} from '../lambdas/shared/token-provider';
+} from '../lambdas/shared/token/provider';
 import { UsageError } from './exit-codes';
 import type { CliIo } from './io';
 

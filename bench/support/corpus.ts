@@ -1,4 +1,4 @@
-import { type SimEvent, startSimulator } from '../../dev/simulator';
+import { type SimEvent, startSimulator } from '../../dev/simulator/index';
 import { EVENT_TYPES, type EventType } from '../../lambdas/shared/event-types';
 
 export type Corpus = Record<EventType, SimEvent[]>;

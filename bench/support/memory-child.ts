@@ -7,8 +7,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { S3Client } from '@aws-sdk/client-s3';
-import { ArchiveWriter } from '../../lambdas/shared/archive-writer';
-import { BatchBuilder } from '../../lambdas/shared/batch';
+import { BatchBuilder } from '../../lambdas/shared/archive/batch';
+import { ArchiveWriter } from '../../lambdas/shared/archive/writer';
 import { EventsApiClient } from '../../lambdas/shared/events-api/client';
 import { RequestBudget } from '../../lambdas/shared/events-api/request-budget';
 

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { type LocalAws, startLocalAws } from '../../dev/local/aws';
 import { localCollectorEnv } from '../../dev/local/collector-env';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../dev/simulator';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../dev/simulator/index';
 import { byAmzTarget, byS3Rest, type CountingProxy, startCountingProxy } from './counting-proxy';
 
 export const BENCH_SOURCE = 'bench';

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { StreamCollector, type StreamSummary } from '../../lambdas/collector/stream-collector';
-import { streamPrefix } from '../../lambdas/shared/archive-format';
-import { type ArchiveStore, ArchiveWriter } from '../../lambdas/shared/archive-writer';
+import { streamPrefix } from '../../lambdas/shared/archive/format';
+import { type ArchiveStore, ArchiveWriter } from '../../lambdas/shared/archive/writer';
 import { AuthError, ConfigError, IntegrityError } from '../../lambdas/shared/errors';
 import { type EventType, isEventType } from '../../lambdas/shared/event-types';
 import { EventsApiClient, type RetryPolicy } from '../../lambdas/shared/events-api/client';
 import { RequestBudget } from '../../lambdas/shared/events-api/request-budget';
 import { StateStore, type StreamState } from '../../lambdas/shared/state-store';
 import { RETENTION_MS } from '../../lambdas/shared/time';
-import { decodeTokenClaims } from '../../lambdas/shared/token-claims';
+import { decodeTokenClaims } from '../../lambdas/shared/token/claims';
 import { resolveApiUrl, URL_OPTIONS_HELP } from '../api-url';
 import {
   awsOptions,

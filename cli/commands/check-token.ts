@@ -3,7 +3,7 @@ import { EVENT_TYPES, type EventType, isEventType } from '../../lambdas/shared/e
 import { EventsApiClient, type RetryPolicy } from '../../lambdas/shared/events-api/client';
 import { RequestBudget } from '../../lambdas/shared/events-api/request-budget';
 import type { Introspection } from '../../lambdas/shared/events-api/schemas';
-import { decodeTokenClaims, type TokenClaims } from '../../lambdas/shared/token-claims';
+import { decodeTokenClaims, type TokenClaims } from '../../lambdas/shared/token/claims';
 import { resolveApiUrl, URL_OPTIONS_HELP, WrongHostError } from '../api-url';
 import { awsOptions, commonOptions, eventTypes, parseCommandLine, positiveInteger } from '../args';
 import type { AwsClients } from '../aws';

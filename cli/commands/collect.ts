@@ -1,16 +1,16 @@
 import { resolve } from 'node:path';
-import { startSimulator } from '../../dev/simulator';
+import { startSimulator } from '../../dev/simulator/index';
 import { CollectorRunError, type RunSummary, runCollector } from '../../lambdas/collector/collector';
+import { FileArchive } from '../../lambdas/shared/archive/file-archive';
 import { type CollectorEnv, parseCollectorEnv } from '../../lambdas/shared/env';
 import { AuthError, ConfigError, SecretError } from '../../lambdas/shared/errors';
 import { EVENT_TYPES, type EventType } from '../../lambdas/shared/event-types';
 import { RequestBudget } from '../../lambdas/shared/events-api/request-budget';
-import { FileArchive } from '../../lambdas/shared/file-archive';
 import type { MetricsSink } from '../../lambdas/shared/observability';
 import { streamKey } from '../../lambdas/shared/state-store';
 import { DAY_MS } from '../../lambdas/shared/time';
-import { decodeTokenClaims } from '../../lambdas/shared/token-claims';
-import type { TokenSource } from '../../lambdas/shared/token-provider';
+import { decodeTokenClaims } from '../../lambdas/shared/token/claims';
+import type { TokenSource } from '../../lambdas/shared/token/provider';
 import { resolveApiUrl, URL_OPTIONS_HELP } from '../api-url';
 import {
   awsOptions,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type ArchiveSource, S3ArchiveSource } from '../../lambdas/shared/archive-source';
+import { FileArchive } from '../../lambdas/shared/archive/file-archive';
+import { type ArchiveSource, S3ArchiveSource } from '../../lambdas/shared/archive/source';
 import {
   type CommittedChain,
   type Finding,
@@ -8,9 +9,8 @@ import {
   type StreamVerification,
   VerificationAborted,
   verifyStream,
-} from '../../lambdas/shared/archive-verifier';
+} from '../../lambdas/shared/archive/verifier';
 import { EVENT_TYPES, type EventType } from '../../lambdas/shared/event-types';
-import { FileArchive } from '../../lambdas/shared/file-archive';
 import { StateStore, type StreamState, streamKey } from '../../lambdas/shared/state-store';
 import {
   awsOptions,

@@ -14,11 +14,11 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { startSimulator } from '../../dev/simulator';
-import { batchKey } from '../../lambdas/shared/archive-format';
-import { type DuplicateCheck, verifyStream } from '../../lambdas/shared/archive-verifier';
-import { BatchBuilder } from '../../lambdas/shared/batch';
-import { FileArchive } from '../../lambdas/shared/file-archive';
+import { startSimulator } from '../../dev/simulator/index';
+import { BatchBuilder } from '../../lambdas/shared/archive/batch';
+import { FileArchive } from '../../lambdas/shared/archive/file-archive';
+import { batchKey } from '../../lambdas/shared/archive/format';
+import { type DuplicateCheck, verifyStream } from '../../lambdas/shared/archive/verifier';
 import { GENESIS_SHA256 } from '../../lambdas/shared/state-store';
 import { bytes, count } from '../format';
 

@@ -17,21 +17,21 @@ import { parseArgs } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { RunSummary } from '../../lambdas/collector/collector';
 import type * as HandlerModule from '../../lambdas/collector/handler';
+import { SIDECAR_SUFFIX, type Sidecar } from '../../lambdas/shared/archive/file-archive';
 import {
   CONTENT_ENCODING,
   CONTENT_TYPE,
   MetadataKey,
   streamPrefix,
-} from '../../lambdas/shared/archive-format';
-import { listArchive, readStreamEvents } from '../../lambdas/shared/archive-reader';
+} from '../../lambdas/shared/archive/format';
+import { listArchive, readStreamEvents } from '../../lambdas/shared/archive/reader';
 import { EVENT_TYPES, type EventType } from '../../lambdas/shared/event-types';
-import { SIDECAR_SUFFIX, type Sidecar } from '../../lambdas/shared/file-archive';
 import { GENESIS_SHA256 } from '../../lambdas/shared/state-store';
 import { writeReport } from '../../search/report/write-report';
 import { writeSampleLookups } from '../../search/sample-lookups';
 import { startLocalAws } from '../local/aws';
 import { localCollectorEnv, localLambdaContext } from '../local/collector-env';
-import { startSimulator } from '../simulator';
+import { startSimulator } from '../simulator/index';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ArchiveStore } from '../shared/archive-writer';
+import type { ArchiveStore } from '../shared/archive/writer';
 import type { CollectorEnv } from '../shared/env';
 import { AuthError, ConnectorError, describeError, SecretError } from '../shared/errors';
 import { EVENT_TYPES, type EventType } from '../shared/event-types';
@@ -8,8 +8,8 @@ import type { RequestBudget } from '../shared/events-api/request-budget';
 import type { Log, MetricsSink } from '../shared/observability';
 import { type StateStore, streamKey } from '../shared/state-store';
 import { resolveStartFrom } from '../shared/time';
-import { decodeTokenClaims, resolveEventsApiUrl } from '../shared/token-claims';
-import type { TokenSource } from '../shared/token-provider';
+import { decodeTokenClaims, resolveEventsApiUrl } from '../shared/token/claims';
+import type { TokenSource } from '../shared/token/provider';
 import { type PageSource, StreamCollector, type StreamSummary } from './stream-collector';
 
 /** Everything a run talks to. The handler builds them once per container; tests hand in their own. */

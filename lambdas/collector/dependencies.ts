@@ -2,13 +2,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ArchiveWriter } from '../shared/archive-writer';
+import { ArchiveWriter } from '../shared/archive/writer';
 import { AWS_MAX_ATTEMPTS, AwsTimeouts } from '../shared/aws-timeouts';
 import { type CollectorEnv, parseCollectorEnv } from '../shared/env';
 import { RequestBudget } from '../shared/events-api/request-budget';
 import { EmfMetricsSink, type Log } from '../shared/observability';
 import { StateStore } from '../shared/state-store';
-import { SecretsManagerTokenSource } from '../shared/token-provider';
+import { SecretsManagerTokenSource } from '../shared/token/provider';
 import type { CollectorDependencies } from './collector';
 
 /**

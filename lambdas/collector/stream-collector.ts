@@ -1,6 +1,6 @@
-import { batchKey, streamPrefix } from '../shared/archive-format';
-import { type ArchiveStore, KeyOccupiedError, writeOutcomeUnknown } from '../shared/archive-writer';
-import { BatchBuilder } from '../shared/batch';
+import { BatchBuilder } from '../shared/archive/batch';
+import { batchKey, streamPrefix } from '../shared/archive/format';
+import { type ArchiveStore, KeyOccupiedError, writeOutcomeUnknown } from '../shared/archive/writer';
 import {
   ArchiveWriteError,
   ConfigError,

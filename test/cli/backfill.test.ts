@@ -1,7 +1,7 @@
 import { backfillPrefix, backfillStateKey } from '../../cli/backfill-naming';
 import { type BackfillDependencies, backfill, parseBackfillArgs } from '../../cli/commands/backfill';
-import { streamPrefix } from '../../lambdas/shared/archive-format';
-import { readStreamEvents } from '../../lambdas/shared/archive-reader';
+import { streamPrefix } from '../../lambdas/shared/archive/format';
+import { readStreamEvents } from '../../lambdas/shared/archive/reader';
 import { StateStore, streamKey } from '../../lambdas/shared/state-store';
 import { parseRfc3339 } from '../../lambdas/shared/time';
 import { SOURCE, startEnvironment, type TestEnvironment, uuidsOf } from '../support/environment';

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type LocalSecretsManager, startLocalSecretsManager } from '../../dev/local/secrets-manager';
-import { type Simulator, startSimulator } from '../../dev/simulator';
+import { type Simulator, startSimulator } from '../../dev/simulator/index';
 import { cli, temporaryDir } from './support';
 
 describe('check-token', () => {

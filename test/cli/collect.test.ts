@@ -2,8 +2,8 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { openLocalState } from '../../cli/local-state';
-import { type Simulator, startSimulator } from '../../dev/simulator';
-import { parseBatchKey } from '../../lambdas/shared/archive-format';
+import { type Simulator, startSimulator } from '../../dev/simulator/index';
+import { parseBatchKey } from '../../lambdas/shared/archive/format';
 import { uuidsOf } from '../support/environment';
 import { cli, temporaryDir } from './support';
 

@@ -1,9 +1,9 @@
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { batchKey } from '../../lambdas/shared/archive-format';
-import { BatchBuilder } from '../../lambdas/shared/batch';
+import { BatchBuilder } from '../../lambdas/shared/archive/batch';
+import { FileArchive } from '../../lambdas/shared/archive/file-archive';
+import { batchKey } from '../../lambdas/shared/archive/format';
 import { IntegrityError } from '../../lambdas/shared/errors';
-import { FileArchive } from '../../lambdas/shared/file-archive';
 import { GENESIS_SHA256 } from '../../lambdas/shared/state-store';
 import { temporaryDir } from './support';
 

@@ -9,12 +9,12 @@ import {
   ListObjectsV2Command,
   PutObjectCommand,
 } from '@aws-sdk/client-s3';
-import { batchKey, parseBatchKey } from '../../lambdas/shared/archive-format';
-import type { ArchiveSource } from '../../lambdas/shared/archive-source';
-import { VerificationAborted, verifyStream } from '../../lambdas/shared/archive-verifier';
-import { BatchBuilder, type SealedBatch } from '../../lambdas/shared/batch';
+import { BatchBuilder, type SealedBatch } from '../../lambdas/shared/archive/batch';
+import { FileArchive } from '../../lambdas/shared/archive/file-archive';
+import { batchKey, parseBatchKey } from '../../lambdas/shared/archive/format';
+import type { ArchiveSource } from '../../lambdas/shared/archive/source';
+import { VerificationAborted, verifyStream } from '../../lambdas/shared/archive/verifier';
 import type { EventType } from '../../lambdas/shared/event-types';
-import { FileArchive } from '../../lambdas/shared/file-archive';
 import { GENESIS_SHA256 } from '../../lambdas/shared/state-store';
 import { SOURCE, startEnvironment, type TestEnvironment } from '../support/environment';
 import { cli, temporaryDir } from './support';

@@ -4,7 +4,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { type LocalAws, startLocalAws } from '../../dev/local/aws';
 import { localCollectorEnv, localLambdaContext } from '../../dev/local/collector-env';
-import { type Simulator, startSimulator } from '../../dev/simulator';
+import { type Simulator, startSimulator } from '../../dev/simulator/index';
 import type { RunSummary } from '../../lambdas/collector/collector';
 import type * as HandlerModuleNamespace from '../../lambdas/collector/handler';
 import { METRICS_NAMESPACE } from '../../lambdas/shared/metric-names';

@@ -1,4 +1,4 @@
-import { startSimulator } from '../../dev/simulator';
+import { startSimulator } from '../../dev/simulator/index';
 import type { RunSummary } from '../../lambdas/collector/collector';
 import type { PageSource } from '../../lambdas/collector/stream-collector';
 import { EventsApiClient } from '../../lambdas/shared/events-api/client';

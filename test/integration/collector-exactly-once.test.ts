@@ -1,7 +1,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { MetadataKey, streamPrefix } from '../../lambdas/shared/archive-format';
-import { readStreamEvents } from '../../lambdas/shared/archive-reader';
-import { ArchiveWriter } from '../../lambdas/shared/archive-writer';
+import { MetadataKey, streamPrefix } from '../../lambdas/shared/archive/format';
+import { readStreamEvents } from '../../lambdas/shared/archive/reader';
+import { ArchiveWriter } from '../../lambdas/shared/archive/writer';
 import { IntegrityError } from '../../lambdas/shared/errors';
 import { GENESIS_SHA256, StateStore, streamKey } from '../../lambdas/shared/state-store';
 import { SOURCE, startEnvironment, type TestEnvironment, uuidsOf } from '../support/environment';

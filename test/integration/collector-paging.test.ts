@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { MetadataKey, streamPrefix } from '../../lambdas/shared/archive-format';
-import { readStreamEvents } from '../../lambdas/shared/archive-reader';
+import { MetadataKey, streamPrefix } from '../../lambdas/shared/archive/format';
+import { readStreamEvents } from '../../lambdas/shared/archive/reader';
 import { GENESIS_SHA256 } from '../../lambdas/shared/state-store';
 import { RETENTION_MS } from '../../lambdas/shared/time';
 import { SOURCE, startEnvironment, type TestEnvironment, uuidsOf } from '../support/environment';

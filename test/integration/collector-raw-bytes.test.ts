@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { RunSummary } from '../../lambdas/collector/collector';
-import { MetadataKey, parseBatchKey } from '../../lambdas/shared/archive-format';
-import type { ArchiveStore, BatchObject } from '../../lambdas/shared/archive-writer';
+import { MetadataKey, parseBatchKey } from '../../lambdas/shared/archive/format';
+import type { ArchiveStore, BatchObject } from '../../lambdas/shared/archive/writer';
 import { startEnvironment, type TestEnvironment } from '../support/environment';
 
 const STREAM = 'auditevents' as const;

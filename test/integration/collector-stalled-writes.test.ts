@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { parseBatchKey } from '../../lambdas/shared/archive-format';
-import { ArchiveWriter, type BatchObject, KeyOccupiedError } from '../../lambdas/shared/archive-writer';
+import { parseBatchKey } from '../../lambdas/shared/archive/format';
+import { ArchiveWriter, type BatchObject, KeyOccupiedError } from '../../lambdas/shared/archive/writer';
 import { ArchiveWriteError } from '../../lambdas/shared/errors';
 import { StateStore, streamKey } from '../../lambdas/shared/state-store';
 import { SOURCE, startEnvironment, type TestEnvironment } from '../support/environment';

@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { parseReportArgs, reportCommand } from '../../cli/commands/report';
-import { parseRfc3339 } from '../../dev/simulator';
+import { parseRfc3339 } from '../../dev/simulator/index';
 import { chromiumPath, launchChromium } from '../../search/report/browser';
 import { writeSampleLookups } from '../../search/sample-lookups';
 

@@ -1,10 +1,10 @@
 import { type LocalAws, startLocalAws } from '../../dev/local/aws';
 import { localCollectorEnv } from '../../dev/local/collector-env';
-import { type Simulator, type SimulatorOptions, startSimulator } from '../../dev/simulator';
+import { type Simulator, type SimulatorOptions, startSimulator } from '../../dev/simulator/index';
 import { type CollectorDependencies, type RunSummary, runCollector } from '../../lambdas/collector/collector';
 import { buildDependencies } from '../../lambdas/collector/dependencies';
-import { streamPrefix } from '../../lambdas/shared/archive-format';
-import { readStreamEvents } from '../../lambdas/shared/archive-reader';
+import { streamPrefix } from '../../lambdas/shared/archive/format';
+import { readStreamEvents } from '../../lambdas/shared/archive/reader';
 import type { EventType } from '../../lambdas/shared/event-types';
 import type { Log } from '../../lambdas/shared/observability';
 

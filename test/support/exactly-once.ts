@@ -1,6 +1,6 @@
-import { parseBatchKey, streamPrefix } from '../../lambdas/shared/archive-format';
-import { S3ArchiveSource } from '../../lambdas/shared/archive-source';
-import { verifyStream } from '../../lambdas/shared/archive-verifier';
+import { parseBatchKey, streamPrefix } from '../../lambdas/shared/archive/format';
+import { S3ArchiveSource } from '../../lambdas/shared/archive/source';
+import { verifyStream } from '../../lambdas/shared/archive/verifier';
 import type { EventType } from '../../lambdas/shared/event-types';
 import { StateStore, streamKey } from '../../lambdas/shared/state-store';
 import { SOURCE, type TestEnvironment, uuidsOf } from './environment';

@@ -1,6 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ArchiveWriter, type BatchObject } from '../../lambdas/shared/archive-writer';
+import { ArchiveWriter, type BatchObject } from '../../lambdas/shared/archive/writer';
 import { type BatchIntent, StateStore, type StreamState } from '../../lambdas/shared/state-store';
 
 /** Stands for the process dying: after it, the "dead" collaborators refuse every call. */

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PageSource } from '../../lambdas/collector/stream-collector';
-import { ArchiveWriter } from '../../lambdas/shared/archive-writer';
+import { ArchiveWriter } from '../../lambdas/shared/archive/writer';
 import { StateStore } from '../../lambdas/shared/state-store';
 import { SimulatedCrash } from './faults';
 

@@ -6,7 +6,7 @@ import {
   parseBatchKey,
   SEQ_DIGITS,
   streamPrefix,
-} from '../../lambdas/shared/archive-format';
+} from '../../lambdas/shared/archive/format';
 
 describe('archive key layout', () => {
   it('lays a batch key out as {prefix}source=/type=/dt=/{12-digit seq}.ndjson.gz', () => {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
-import { BatchBuilder } from '../../lambdas/shared/batch';
+import { BatchBuilder } from '../../lambdas/shared/archive/batch';
 
 function itemUsage(
   uuid: string,

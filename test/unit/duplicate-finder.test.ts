@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuplicateFinder } from '../../lambdas/shared/duplicate-finder';
+import { DuplicateFinder } from '../../lambdas/shared/archive/duplicate-finder';
 
 const spillDir = () => mkdtempSync(join(tmpdir(), 'op-events-duplicate-finder-'));
 

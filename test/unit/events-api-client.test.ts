@@ -19,7 +19,7 @@ import {
 } from '../../lambdas/shared/events-api/client';
 import * as rawPage from '../../lambdas/shared/events-api/raw-page';
 import { RequestBudget } from '../../lambdas/shared/events-api/request-budget';
-import type { TokenSource } from '../../lambdas/shared/token-provider';
+import type { TokenSource } from '../../lambdas/shared/token/provider';
 
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOlsiMTI3LjAuMC4xIl19.dG9rZW4tb25l';
 const ROTATED_TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOlsiMTI3LjAuMC4xIl19.dG9rZW4tdHdv';

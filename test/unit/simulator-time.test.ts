@@ -1,4 +1,4 @@
-import { formatRfc3339, parseRfc3339 } from '../../dev/simulator';
+import { formatRfc3339, parseRfc3339 } from '../../dev/simulator/index';
 
 describe('simulator RFC 3339 timestamps', () => {
   it.each([

@@ -11,7 +11,7 @@ import {
   type Simulator,
   type SimulatorOptions,
   startSimulator,
-} from '../../dev/simulator';
+} from '../../dev/simulator/index';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
 const DAY = 86_400_000;

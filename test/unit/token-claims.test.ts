@@ -4,7 +4,7 @@ import {
   decodeTokenClaims,
   resolveEventsApiUrl,
   type TokenClaims,
-} from '../../lambdas/shared/token-claims';
+} from '../../lambdas/shared/token/claims';
 
 const SECRET_ID = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:prod-token';
 

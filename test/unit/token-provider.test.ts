@@ -12,7 +12,7 @@ import {
   bearerTokenProblem,
   parseTokenSecret,
   SecretsManagerTokenSource,
-} from '../../lambdas/shared/token-provider';
+} from '../../lambdas/shared/token/provider';
 
 const SECRET_ID = 'prod-token';
 const TOKEN = 'eyJhbGciOiJFUzI1NiJ9.eyJhdWQiOlsiZXZlbnRzLjFwYXNzd29yZC5jb20iXX0.c2lnbmF0dXJl';

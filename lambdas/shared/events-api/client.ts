@@ -10,7 +10,7 @@ import {
 } from '../errors';
 import type { EventType } from '../event-types';
 import { formatRfc3339Seconds } from '../time';
-import type { TokenSource } from '../token-provider';
+import type { TokenSource } from '../token/provider';
 import { bomLength, itemLines, RawPageError } from './raw-page';
 import { defaultSleep, type RequestBudget } from './request-budget';
 import { type Introspection, introspectionSchema, type Page, pageSchema } from './schemas';

@@ -2,8 +2,8 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import type { SimEvent } from '../../../dev/simulator';
-import { listArchive, readBatch } from '../../../lambdas/shared/archive-reader';
+import type { SimEvent } from '../../../dev/simulator/index';
+import { listArchive, readBatch } from '../../../lambdas/shared/archive/reader';
 import type { EventType } from '../../../lambdas/shared/event-types';
 import { startEnvironment } from '../../support/environment';
 

@@ -2,7 +2,7 @@
  * What each saved query should return, computed in plain TypeScript from the events the
  * simulator served: no SQL, no DuckDB, and the rules written out again rather than imported.
  */
-import { parseRfc3339, type SimEvent } from '../../../dev/simulator';
+import { parseRfc3339, type SimEvent } from '../../../dev/simulator/index';
 import { DAY, type Events } from './archive-fixture';
 
 type User = { uuid?: string; name?: string; email?: string } | undefined | null;

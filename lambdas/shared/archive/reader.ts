@@ -1,7 +1,7 @@
 import { gunzipSync } from 'node:zlib';
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { MetadataKey, parseBatchKey } from './archive-format';
-import { type ArchiveEntry, S3ArchiveSource } from './archive-source';
+import { MetadataKey, parseBatchKey } from './format';
+import { type ArchiveEntry, S3ArchiveSource } from './source';
 
 export interface ArchivedBatch {
   readonly key: string;

@@ -3,8 +3,9 @@ import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { link, mkdir, open, opendir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { CONTENT_ENCODING, CONTENT_TYPE, MetadataKey, parseBatchKey } from './archive-format';
-import type { ArchiveEntry, ArchiveSource, StoredObject } from './archive-source';
+import { IntegrityError } from '../errors';
+import { CONTENT_ENCODING, CONTENT_TYPE, MetadataKey, parseBatchKey } from './format';
+import type { ArchiveEntry, ArchiveSource, StoredObject } from './source';
 import {
   type ArchiveStore,
   type BatchObject,
@@ -12,8 +13,7 @@ import {
   KeyOccupiedError,
   type StoredBatch,
   uuidsOfNdjson,
-} from './archive-writer';
-import { IntegrityError } from './errors';
+} from './writer';
 
 /**
  * A local archive: a folder laid out exactly like the bucket, each object's S3 headers and

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SecretError } from './errors';
+import { SecretError } from '../errors';
 
 /** Where the collector gets its bearer token. */
 export interface TokenSource {

@@ -2,7 +2,7 @@
  * The archive's contract with its readers (SIEM pipelines, Athena, the `verify` command):
  * where a batch lives and what its metadata says. Changing anything here breaks them.
  */
-import type { EventType } from './event-types';
+import type { EventType } from '../event-types';
 
 export const CONTENT_TYPE = 'application/x-ndjson';
 export const CONTENT_ENCODING = 'gzip';

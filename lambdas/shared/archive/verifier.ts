@@ -4,12 +4,12 @@ import { pipeline } from 'node:stream/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { promisify } from 'node:util';
 import { createGunzip, gunzip as gunzipCallback, gunzipSync } from 'node:zlib';
-import { CONTENT_ENCODING, CONTENT_TYPE, MetadataKey, parseBatchKey, streamPrefix } from './archive-format';
-import type { ArchiveSource, StoredObject } from './archive-source';
+import type { EventType } from '../event-types';
+import { GENESIS_SHA256 } from '../state-store';
+import { parseRfc3339 } from '../time';
 import { DuplicateFinder, type DuplicateUuid } from './duplicate-finder';
-import type { EventType } from './event-types';
-import { GENESIS_SHA256 } from './state-store';
-import { parseRfc3339 } from './time';
+import { CONTENT_ENCODING, CONTENT_TYPE, MetadataKey, parseBatchKey, streamPrefix } from './format';
+import type { ArchiveSource, StoredObject } from './source';
 
 const gunzip = promisify(gunzipCallback);
 

@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { ConfigError } from './errors';
-import { type EventType, isEventType } from './event-types';
+import { ConfigError } from '../errors';
+import { type EventType, isEventType } from '../event-types';
 
 /** The Events API hosts 1Password publishes; the token is never sent anywhere else by default. */
 export const ALLOWED_EVENTS_API_HOSTS = [

@@ -6,10 +6,10 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { CONTENT_ENCODING, CONTENT_TYPE, MetadataKey, parseBatchKey } from './archive-format';
+import { IntegrityError } from '../errors';
+import type { EventType } from '../event-types';
 import type { SealedBatch } from './batch';
-import { IntegrityError } from './errors';
-import type { EventType } from './event-types';
+import { CONTENT_ENCODING, CONTENT_TYPE, MetadataKey, parseBatchKey } from './format';
 
 export interface BatchObject {
   readonly key: string;

@@ -1,9 +1,9 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createGzip, type Gzip } from 'node:zlib';
 import type { z } from 'zod';
-import type { EventType } from './event-types';
-import { eventSchemas } from './events-api/schemas';
-import { parseRfc3339 } from './time';
+import type { EventType } from '../event-types';
+import { eventSchemas } from '../events-api/schemas';
+import { parseRfc3339 } from '../time';
 
 /** An event that failed its schema: archived all the same, and reported by uuid (never by content). */
 export interface InvalidEvent {
