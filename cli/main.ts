@@ -53,7 +53,7 @@ const COMMANDS: readonly CommandDefinition[] = [
   command(
     {
       name: 'verify',
-      summary: 'prove a stream archive complete and untouched (hash chain, gaps)',
+      summary: 'check that a stream archive is complete and its hash chain intact (gaps, duplicates)',
       help: VERIFY_HELP,
     },
     parseVerifyArgs,

@@ -31,8 +31,8 @@ import { Progress } from '../progress';
 
 export const VERIFY_HELP = `Usage: op-events-archive verify --source NAME (--bucket NAME | --dir PATH) [options]
 
-Proves a source's archive complete and untouched, as \`aws cloudtrail validate-logs\` does
-for CloudTrail. For each stream it lists every object under
+Checks that a source's archive is complete and its hash chain intact, as \`aws cloudtrail
+validate-logs\` does for CloudTrail (without signed digests yet: README, Security). For each stream it lists every object under
 <prefix>source=<source>/type=<stream>/, orders them by sequence number, and checks that
   - sequence numbers run from 1 without a gap or a duplicate,
   - each body is gzip of NDJSON (one JSON object per line),
@@ -331,7 +331,7 @@ function render(result: VerifyResult, notes: string[], maxFindings: number): str
       `${count(result.eventsPerSecond)} events/s).`,
   );
   if (result.ok) {
-    lines.push('Result: OK, every stream is complete and untouched.');
+    lines.push('Result: OK, every stream is complete and its chain intact.');
   } else {
     const kinds = Object.entries(result.findingsByKind)
       .map(([kind, n]) => `${kind} ${n}`)

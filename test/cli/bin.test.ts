@@ -45,7 +45,7 @@ describe('the op-events-archive executable', () => {
     expect(collected.code).toBe(0);
     expect(JSON.parse(collected.stdout)).toMatchObject({ caughtUp: true, simulator: true });
     expect(verified.code).toBe(0);
-    expect(verified.stdout).toContain('Result: OK, every stream is complete and untouched.');
+    expect(verified.stdout).toContain('Result: OK, every stream is complete and its chain intact.');
   });
 
   it('exits 2 without echoing a token given as an argument, and for an unknown command', async () => {

@@ -99,7 +99,7 @@ describe('verify on the archive bucket', () => {
     });
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/itemusages {2}OK {6}objects 1–5 \(5 read\), 5,000 events/);
-    expect(text.stdout).toContain('Result: OK, every stream is complete and untouched.');
+    expect(text.stdout).toContain('Result: OK, every stream is complete and its chain intact.');
   });
 
   it('reports a deleted object as a gap, by sequence number', async () => {

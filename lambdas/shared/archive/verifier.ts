@@ -161,7 +161,7 @@ const PROBLEMS_PER_OBJECT = 3;
 const DUPLICATE_MEMORY_BYTES = 256 * 1024 * 1024;
 
 /**
- * Proves a stream's archive complete and untouched, as `aws cloudtrail validate-logs` does
+ * Checks that a stream's archive is complete and its chain intact, as `aws cloudtrail validate-logs` does
  * for CloudTrail: every batch object from sequence 1 on is present once, is gzip of NDJSON,
  * hashes to the SHA-256 in its metadata, holds as many events as its metadata says, and
  * names its predecessor's hash. Keys are listed first (a small record each) and sorted by
