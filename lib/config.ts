@@ -66,6 +66,11 @@ const SNS_TOPIC_ARN = new RegExp(`^arn:${PARTITION}:sns:${REGION}:\\d{12}:[A-Za-
 /** Key prefixes that stay literal inside IAM resource patterns and S3 notification filters. */
 const ARCHIVE_PREFIX = /^$|^([A-Za-z0-9!_.'()=-]+\/)+$/;
 
+const OBJECT_LOCK_MODE_REQUIRED =
+  'is required: choose "GOVERNANCE" (principals with s3:BypassGovernanceRetention can still delete or shorten retention) ' +
+  'or "COMPLIANCE" (nobody, the root user included, can delete a locked version, shorten its retention ' +
+  'or change its mode until the retention ends) — see README §Deploy';
+
 const regexWithInput = (pattern: RegExp, expectation: string) =>
   z.string().regex(pattern, { error: (issue) => `${show(issue.input)} ${expectation}` });
 
@@ -166,14 +171,18 @@ const configSchema = z
         ).default(''),
         objectLock: z
           .strictObject({
-            mode: z
-              .enum(['GOVERNANCE', 'COMPLIANCE'], {
-                error: (issue) => `${show(issue.input)} must be GOVERNANCE or COMPLIANCE`,
-              })
-              .default('GOVERNANCE'),
+            // No default: COMPLIANCE cannot be undone, so the mode is always a written choice.
+            mode: z.enum(['GOVERNANCE', 'COMPLIANCE'], {
+              error: (issue) =>
+                issue.input === undefined
+                  ? OBJECT_LOCK_MODE_REQUIRED
+                  : `${show(issue.input)} must be GOVERNANCE or COMPLIANCE`,
+            }),
             retentionDays: z.int().min(1).max(36_500).default(365),
           })
-          .prefault({}),
+          // A missing section is read as an empty one, so the error names archive.objectLock.mode;
+          // the cast only satisfies the type, as parsing `{}` fails on that missing mode.
+          .prefault({} as { mode: 'GOVERNANCE' | 'COMPLIANCE' }),
         coldStorage: z
           .union([
             z.literal(false),

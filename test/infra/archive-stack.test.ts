@@ -3,7 +3,15 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { backfillPrefix } from '../../cli/backfill-naming';
 import { ArchiveBucket, type ArchiveBucketProps, WRITE_ONCE_KEY_PATTERNS } from '../../lib/archive-bucket';
-import { cdkJsonContext, exampleConfig, KEY_ARN, resourcesOf, synth, TOPIC_ARN } from './helpers';
+import {
+  cdkJsonContext,
+  exampleConfig,
+  KEY_ARN,
+  resourcesOf,
+  synth,
+  TOPIC_ARN,
+  withArchive,
+} from './helpers';
 
 /** The archive bucket's policy statements, as synthesized. */
 function archivePolicyStatements(template: ReturnType<typeof synth>['parent']): Record<string, unknown>[] {
@@ -17,10 +25,12 @@ function archivePolicyStatements(template: ReturnType<typeof synth>['parent']): 
 }
 
 describe('archive stack (shared resources)', () => {
-  const defaults = synth({
-    alarms: { emails: ['oncall@example.com', 'secops@example.com'] },
-    sources: [{ name: 'prod' }],
-  });
+  const defaults = synth(
+    withArchive({
+      alarms: { emails: ['oncall@example.com', 'secops@example.com'] },
+      sources: [{ name: 'prod' }],
+    }),
+  );
 
   describe('archive bucket', () => {
     it('locks every object with the configured mode and retention', () => {
@@ -38,6 +48,21 @@ describe('archive stack (shared resources)', () => {
       });
       compliance.parent.hasResourceProperties('AWS::S3::Bucket', {
         ObjectLockConfiguration: { Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } } },
+      });
+    });
+
+    it('locks in COMPLIANCE mode when the config chooses it, with the default retention', () => {
+      const compliance = synth({
+        archive: { objectLock: { mode: 'COMPLIANCE' } },
+        sources: [{ name: 'prod' }],
+      });
+
+      compliance.parent.hasResourceProperties('AWS::S3::Bucket', {
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } },
+        },
       });
     });
 
@@ -109,7 +134,7 @@ describe('archive stack (shared resources)', () => {
     });
 
     it('refuses, for every principal, a write of an archive or backfill key without If-None-Match', () => {
-      const prefixed = synth({ archive: { prefix: '1password/' }, sources: [{ name: 'prod' }] });
+      const prefixed = synth(withArchive({ archive: { prefix: '1password/' }, sources: [{ name: 'prod' }] }));
       const objects = (pattern: string) => ({
         'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^ArchiveBucket'), 'Arn'] }, pattern]],
       });
@@ -200,7 +225,7 @@ describe('archive stack (shared resources)', () => {
     });
 
     it('names an existing deployment key by its ARN in the encryption denial', () => {
-      const existingKey = synth({ kms: { keyArn: KEY_ARN }, sources: [{ name: 'prod' }] });
+      const existingKey = synth(withArchive({ kms: { keyArn: KEY_ARN }, sources: [{ name: 'prod' }] }));
       const statement = archivePolicyStatements(existingKey.parent).find(
         (candidate) => candidate.Sid === 'DenyKmsKeysOtherThanTheArchiveKey',
       );
@@ -238,11 +263,13 @@ describe('archive stack (shared resources)', () => {
     });
 
     it('moves objects of 128 KB and more to colder storage, and expires them only when asked', () => {
-      const expiring = synth({
-        archive: { coldStorage: { storageClass: 'DEEP_ARCHIVE', afterDays: 180 }, expireAfterDays: 3650 },
-        sources: [{ name: 'prod' }],
-      });
-      const warm = synth({ archive: { coldStorage: false }, sources: [{ name: 'prod' }] });
+      const expiring = synth(
+        withArchive({
+          archive: { coldStorage: { storageClass: 'DEEP_ARCHIVE', afterDays: 180 }, expireAfterDays: 3650 },
+          sources: [{ name: 'prod' }],
+        }),
+      );
+      const warm = synth(withArchive({ archive: { coldStorage: false }, sources: [{ name: 'prod' }] }));
 
       defaults.parent.hasResourceProperties('AWS::S3::Bucket', {
         ObjectLockEnabled: true,
@@ -278,14 +305,16 @@ describe('archive stack (shared resources)', () => {
     });
 
     it('keeps a version that is no longer current at least as long as the retention', () => {
-      const longer = synth({
-        archive: {
-          objectLock: { retentionDays: 400 },
-          expireAfterDays: 3650,
-          noncurrentExpireAfterDays: 730,
-        },
-        sources: [{ name: 'prod' }],
-      });
+      const longer = synth(
+        withArchive({
+          archive: {
+            objectLock: { retentionDays: 400 },
+            expireAfterDays: 3650,
+            noncurrentExpireAfterDays: 730,
+          },
+          sources: [{ name: 'prod' }],
+        }),
+      );
       const construct = (props: Partial<ArchiveBucketProps>) => () => {
         const stack = new Stack(new App({ context: cdkJsonContext() }));
         new ArchiveBucket(stack, 'Archive', { encryptionKey: new kms.Key(stack, 'Key'), ...props });
@@ -325,11 +354,13 @@ describe('archive stack (shared resources)', () => {
   });
 
   describe('new-object notifications for SIEM pipelines', () => {
-    const notifying = synth({
-      notifications: { eventBridge: true, sqs: true },
-      archive: { prefix: '1password/' },
-      sources: [{ name: 'prod' }],
-    });
+    const notifying = synth(
+      withArchive({
+        notifications: { eventBridge: true, sqs: true },
+        archive: { prefix: '1password/' },
+        sources: [{ name: 'prod' }],
+      }),
+    );
 
     /** The S3 call a notifications custom resource makes on `phase`, with references shown as `<ref>`. */
     function notificationCall(template: ReturnType<typeof synth>['parent'], phase: 'Create' | 'Delete') {
@@ -399,7 +430,9 @@ describe('archive stack (shared resources)', () => {
     });
 
     it('sends EventBridge events alone when only they are asked for', () => {
-      const eventBridgeOnly = synth({ notifications: { eventBridge: true }, sources: [{ name: 'prod' }] });
+      const eventBridgeOnly = synth(
+        withArchive({ notifications: { eventBridge: true }, sources: [{ name: 'prod' }] }),
+      );
 
       expect(notificationCall(eventBridgeOnly.parent, 'Create').parameters.NotificationConfiguration).toEqual(
         {
@@ -486,7 +519,7 @@ describe('archive stack (shared resources)', () => {
     });
 
     it('can be an existing key: the stack then creates only a key for the alarm topic', () => {
-      const imported = synth({ kms: { keyArn: KEY_ARN }, sources: [{ name: 'prod' }] });
+      const imported = synth(withArchive({ kms: { keyArn: KEY_ARN }, sources: [{ name: 'prod' }] }));
 
       imported.parent.resourceCountIs('AWS::KMS::Key', 1);
       imported.parent.hasResourceProperties('AWS::S3::Bucket', {
@@ -609,10 +642,12 @@ describe('archive stack (shared resources)', () => {
     });
 
     it('can be an existing topic, which then receives the subscriptions and the alarms', () => {
-      const imported = synth({
-        alarms: { topicArn: TOPIC_ARN, emails: ['oncall@example.com'] },
-        sources: [{ name: 'prod' }],
-      });
+      const imported = synth(
+        withArchive({
+          alarms: { topicArn: TOPIC_ARN, emails: ['oncall@example.com'] },
+          sources: [{ name: 'prod' }],
+        }),
+      );
 
       imported.parent.resourceCountIs('AWS::SNS::Topic', 0);
       imported.parent.resourceCountIs('AWS::SNS::TopicPolicy', 0);

@@ -11,7 +11,7 @@ import {
   scheduleMinutes,
   unreservedConcurrencyFloor,
 } from '../../lib/config';
-import { exampleConfig, REPO_ROOT } from './helpers';
+import { exampleConfig, type InputWithoutLockMode, REPO_ROOT, withArchive } from './helpers';
 
 function problemsOf(input: unknown): string[] {
   try {
@@ -36,7 +36,7 @@ describe('deployment config', () => {
   });
 
   it('defaults a source to every minute, enabled, 24 h drop-off and a server derived from the token', () => {
-    const [prod] = parseConfig({ sources: [source()] }).sources;
+    const [prod] = parseConfig(withArchive({ sources: [source()] })).sources;
 
     expect(prod).toMatchObject({
       schedule: 'rate(1 minute)',
@@ -49,12 +49,38 @@ describe('deployment config', () => {
   });
 
   it('writes rate expressions the way EventBridge wants them', () => {
-    const config = parseConfig({
-      sources: [source({ schedule: 'rate(1 minutes)' }), { name: 'b', schedule: 'rate(5 minute)' }],
-    });
+    const config = parseConfig(
+      withArchive({
+        sources: [source({ schedule: 'rate(1 minutes)' }), { name: 'b', schedule: 'rate(5 minute)' }],
+      }),
+    );
 
     expect(config.sources.map((s) => s.schedule)).toEqual(['rate(1 minute)', 'rate(5 minutes)']);
     expect(scheduleMinutes('rate(1 hour)')).toBe(60);
+  });
+
+  describe('Object Lock mode', () => {
+    const required =
+      'archive.objectLock.mode is required: choose "GOVERNANCE" (principals with s3:BypassGovernanceRetention ' +
+      'can still delete or shorten retention) or "COMPLIANCE" (nobody, the root user included, can delete a locked ' +
+      'version, shorten its retention or change its mode until the retention ends) — see README §Deploy';
+
+    it.each<[string, Record<string, unknown>]>([
+      ['no archive section', { sources: [source()] }],
+      ['an archive without objectLock', { archive: { prefix: '1password/' }, sources: [source()] }],
+      [
+        'an objectLock with only a retention',
+        { archive: { objectLock: { retentionDays: 400 } }, sources: [source()] },
+      ],
+    ])('has no default: %s is refused, naming the field and the choice', (_kind, input) => {
+      expect(problemsOf(input)).toEqual([required]);
+    });
+
+    it.each(['GOVERNANCE', 'COMPLIANCE'] as const)('accepts %s, with the default retention', (mode) => {
+      const config = parseConfig({ archive: { objectLock: { mode } }, sources: [source()] });
+
+      expect(config.archive.objectLock).toEqual({ mode, retentionDays: 365 });
+    });
   });
 
   it.each<[string, DeploymentConfigInput | Record<string, unknown>, string]>([
@@ -233,16 +259,19 @@ describe('deployment config', () => {
       'collector.timeoutSeconds 1200 must be at most 900',
     ],
   ])('rejects %s, naming the field', (_kind, input, expected) => {
-    expect(problemsOf(input).join('\n')).toContain(expected);
+    // Every row states a lock mode (or a wrong one), so it shows only its own problem.
+    expect(problemsOf(withArchive(input as InputWithoutLockMode)).join('\n')).toContain(expected);
   });
 
   it('reports every problem at once, one line each', () => {
-    const problems = problemsOf({
-      sources: [
-        { name: 'Prod', server: 'us' },
-        { name: 'x', schedule: 'daily' },
-      ],
-    });
+    const problems = problemsOf(
+      withArchive({
+        sources: [
+          { name: 'Prod', server: 'us' },
+          { name: 'x', schedule: 'daily' },
+        ],
+      } as InputWithoutLockMode),
+    );
 
     expect(problems).toHaveLength(3);
   });
@@ -254,7 +283,9 @@ describe('deployment config', () => {
     });
 
     it('refuses even one reserved collector in a new account (quota 10)', () => {
-      const [problem] = problemsOf({ collector: { accountConcurrencyQuota: 10 }, sources: [source()] });
+      const [problem] = problemsOf(
+        withArchive({ collector: { accountConcurrencyQuota: 10 }, sources: [source()] }),
+      );
 
       expect(problem).toContain('collector.accountConcurrencyQuota 10 cannot hold 1 reserved collector(s)');
       expect(problem).toContain('at least 101');
@@ -264,18 +295,22 @@ describe('deployment config', () => {
     it('needs a quota of 200 for 100 reserved collectors', () => {
       const sources = Array.from({ length: 100 }, (_, i) => ({ name: `s${i}` }));
 
-      expect(problemsOf({ collector: { accountConcurrencyQuota: 199 }, sources }).join('\n')).toContain(
-        'at least 200',
-      );
-      expect(() => parseConfig({ collector: { accountConcurrencyQuota: 200 }, sources })).not.toThrow();
+      expect(
+        problemsOf(withArchive({ collector: { accountConcurrencyQuota: 199 }, sources })).join('\n'),
+      ).toContain('at least 200');
+      expect(() =>
+        parseConfig(withArchive({ collector: { accountConcurrencyQuota: 200 }, sources })),
+      ).not.toThrow();
     });
 
     it('accepts any quota when reservations are switched off', () => {
       expect(() =>
-        parseConfig({
-          collector: { reservedConcurrency: false, accountConcurrencyQuota: 10 },
-          sources: [source()],
-        }),
+        parseConfig(
+          withArchive({
+            collector: { reservedConcurrency: false, accountConcurrencyQuota: 10 },
+            sources: [source()],
+          }),
+        ),
       ).not.toThrow();
     });
   });
@@ -296,7 +331,7 @@ describe('deployment config', () => {
 
     it('fails the synth of bin/app.ts with the field and the fix, and exit code 1', () => {
       const file = path.join(dir, 'bad.json');
-      writeFileSync(file, JSON.stringify({ sources: [{ name: 'prod' }, { name: 'Prod' }] }));
+      writeFileSync(file, JSON.stringify(withArchive({ sources: [{ name: 'prod' }, { name: 'Prod' }] })));
 
       const result = spawnSync(path.join(REPO_ROOT, 'node_modules', '.bin', 'tsx'), ['bin/app.ts'], {
         cwd: REPO_ROOT,

@@ -56,6 +56,23 @@ export function synth(input: DeploymentConfigInput): Synthesized {
   };
 }
 
+type ArchiveInput = NonNullable<DeploymentConfigInput['archive']>;
+type ObjectLockInput = NonNullable<ArchiveInput['objectLock']>;
+
+/** A config input whose `archive.objectLock.mode` may be left out. */
+export type InputWithoutLockMode = Omit<DeploymentConfigInput, 'archive'> & {
+  archive?: Omit<ArchiveInput, 'objectLock'> & { objectLock?: Partial<ObjectLockInput> };
+};
+
+/**
+ * `input` with `archive.objectLock.mode` stated, as every real config must: GOVERNANCE unless
+ * `input` names a mode. For tests about something other than the lock mode.
+ */
+export function withArchive(input: InputWithoutLockMode): DeploymentConfigInput {
+  const { objectLock, ...archive } = input.archive ?? {};
+  return { ...input, archive: { ...archive, objectLock: { mode: 'GOVERNANCE', ...objectLock } } };
+}
+
 /** The example config, as committed. */
 export function exampleConfig(): DeploymentConfigInput {
   return JSON.parse(

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { type EvaluationResult, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { CfnElement } from 'aws-cdk-lib';
 import { CfnResolver, type CfnResource, type CfnTemplate } from './cfn-resolver';
-import { REPO_ROOT, synth } from './helpers';
+import { REPO_ROOT, synth, withArchive } from './helpers';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
@@ -26,7 +26,9 @@ interface PolicyDocument {
   readonly Statement: readonly { readonly Sid?: string; readonly [key: string]: unknown }[];
 }
 
-const deployment = synth({ notifications: { sqs: true }, sources: [{ name: 'prod' }, { name: 'acme' }] });
+const deployment = synth(
+  withArchive({ notifications: { sqs: true }, sources: [{ name: 'prod' }, { name: 'acme' }] }),
+);
 const parentTemplate = deployment.parent.toJSON() as CfnTemplate;
 const parent = new CfnResolver(parentTemplate, {
   account: ACCOUNT,

@@ -2,9 +2,9 @@ import { Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import type { DeploymentConfigInput } from '../../lib/config';
-import { exampleConfig, KEY_ARN, SECRET_ARN, synth } from './helpers';
+import { exampleConfig, KEY_ARN, SECRET_ARN, synth, withArchive } from './helpers';
 
-const everythingOn: DeploymentConfigInput = {
+const everythingOn: DeploymentConfigInput = withArchive({
   archive: {
     prefix: 'org/1password/',
     expireAfterDays: 3650,
@@ -18,7 +18,7 @@ const everythingOn: DeploymentConfigInput = {
     { name: 'prod', eventTypes: ['auditevents'] },
     { name: 'acme', tokenSecretArn: SECRET_ARN, tokenSecretKmsKeyArn: KEY_ARN, enabled: false },
   ],
-};
+});
 
 function findings(input: DeploymentConfigInput) {
   const { app, stack } = synth(input);
@@ -52,7 +52,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
   });
 
   it('acknowledges only these findings, each with its reason', () => {
-    const { stack } = synth({ sources: [{ name: 'prod' }] });
+    const { stack } = synth(withArchive({ sources: [{ name: 'prod' }] }));
     const acknowledged = acknowledgements(stack);
 
     expect(acknowledged.map(({ path, id }) => [path, id])).toEqual([
@@ -81,7 +81,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
   it.each<[string, DeploymentConfigInput, [string, string][]]>([
     [
       'a created secret',
-      { sources: [{ name: 'prod' }] },
+      withArchive({ sources: [{ name: 'prod' }] }),
       [
         ['AwsSolutions-SMG4', 'op-events-archive/Source-prod/Collector/TokenSecret/Resource'],
         [

@@ -1,7 +1,7 @@
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { MAX_SOURCES } from '../../lib/config';
 import { CfnResolver, type CfnTemplate } from './cfn-resolver';
-import { synth } from './helpers';
+import { synth, withArchive } from './helpers';
 
 /** CloudFormation's per-stack limits. */
 const MAX_RESOURCES = 500;
@@ -12,17 +12,19 @@ const MAX_TEMPLATE_BYTES = 1_000_000;
 
 /** `count` sources; `longest` gives every source name its 40 characters and the deployment name its 23. */
 function deploymentOf(count: number, longest = false) {
-  return synth({
-    ...(longest ? { name: 'op-events-archive-group' } : {}),
-    alarms: { emails: ['oncall@example.com'] },
-    notifications: { sqs: true, eventBridge: true },
-    collector: { accountConcurrencyQuota: 100 + count },
-    sources: Array.from({ length: count }, (_, index) => ({
-      name: longest
-        ? `subsidiary-${String(index).padStart(29, '0')}`
-        : `account-${String(index).padStart(3, '0')}`,
-    })),
-  });
+  return synth(
+    withArchive({
+      ...(longest ? { name: 'op-events-archive-group' } : {}),
+      alarms: { emails: ['oncall@example.com'] },
+      notifications: { sqs: true, eventBridge: true },
+      collector: { accountConcurrencyQuota: 100 + count },
+      sources: Array.from({ length: count }, (_, index) => ({
+        name: longest
+          ? `subsidiary-${String(index).padStart(29, '0')}`
+          : `account-${String(index).padStart(3, '0')}`,
+      })),
+    }),
+  );
 }
 
 /** The most a bucket policy may weigh in S3. */

@@ -1,5 +1,5 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
-import { KEY_ARN, resourcesOf, SECRET_ARN, synth } from './helpers';
+import { KEY_ARN, resourcesOf, SECRET_ARN, synth, withArchive } from './helpers';
 
 interface Statement {
   Effect: string;
@@ -45,20 +45,22 @@ const regionalService = (service: string) => ({
 });
 
 describe('source collector (one nested stack per source)', () => {
-  const deployment = synth({
-    archive: { prefix: '1password/' },
-    sources: [
-      { name: 'prod', server: 'eu', eventTypes: ['signinattempts', 'itemusages'], startFrom: 'P7D' },
-      {
-        name: 'acme',
-        tokenSecretArn: SECRET_ARN,
-        tokenSecretKmsKeyArn: KEY_ARN,
-        schedule: 'rate(10 minutes)',
-      },
-      { name: 'paused', enabled: false, dropOffHours: { auditevents: false } },
-      { name: 'quiet', dropOffHours: { auditevents: 72, itemusages: false }, behindThresholdHours: 2 },
-    ],
-  });
+  const deployment = synth(
+    withArchive({
+      archive: { prefix: '1password/' },
+      sources: [
+        { name: 'prod', server: 'eu', eventTypes: ['signinattempts', 'itemusages'], startFrom: 'P7D' },
+        {
+          name: 'acme',
+          tokenSecretArn: SECRET_ARN,
+          tokenSecretKmsKeyArn: KEY_ARN,
+          schedule: 'rate(10 minutes)',
+        },
+        { name: 'paused', enabled: false, dropOffHours: { auditevents: false } },
+        { name: 'quiet', dropOffHours: { auditevents: 72, itemusages: false }, behindThresholdHours: 2 },
+      ],
+    }),
+  );
   const prod = deployment.source('prod');
 
   describe('least privilege', () => {
@@ -238,7 +240,9 @@ describe('source collector (one nested stack per source)', () => {
     });
 
     it('reserves one concurrent execution by default, and none when the config switches it off', () => {
-      const unreserved = synth({ collector: { reservedConcurrency: false }, sources: [{ name: 'prod' }] });
+      const unreserved = synth(
+        withArchive({ collector: { reservedConcurrency: false }, sources: [{ name: 'prod' }] }),
+      );
 
       prod.hasResourceProperties('AWS::Lambda::Function', { ReservedConcurrentExecutions: 1 });
       unreserved
