@@ -1,5 +1,6 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -11,6 +12,7 @@ export interface AwsClients {
   documents(): DynamoDBDocumentClient;
   cloudWatch(): CloudWatchClient;
   secretsManager(): SecretsManagerClient;
+  kms(): KMSClient;
   destroy(): void;
 }
 
@@ -51,6 +53,7 @@ export function awsClients(options: { region?: string | undefined; env: NodeJS.P
     ),
     cloudWatch: once(() => new CloudWatchClient(small)),
     secretsManager: once(() => new SecretsManagerClient(small)),
+    kms: once(() => new KMSClient(small)),
     destroy: () => {
       for (const client of built) client.destroy();
     },

@@ -7,6 +7,7 @@ import { CHECK_TOKEN_HELP, checkToken, parseCheckTokenArgs } from './commands/ch
 import { COLLECT_HELP, collect, parseCollectArgs } from './commands/collect';
 import { parseQueryArgs, QUERY_USAGE, queryCommand } from './commands/query';
 import { parseReportArgs, REPORT_USAGE, reportCommand } from './commands/report';
+import { PUBLIC_KEY_HELP, parsePublicKeyArgs, publicKey } from './commands/public-key';
 import { parseStatusArgs, STATUS_HELP, status } from './commands/status';
 import { parseVerifyArgs, VERIFY_HELP, verify } from './commands/verify';
 import { describeFailure, EXIT_CODES_HELP, ExitCode } from './exit-codes';
@@ -53,11 +54,20 @@ const COMMANDS: readonly CommandDefinition[] = [
   command(
     {
       name: 'verify',
-      summary: 'check that a stream archive is complete and its hash chain intact (gaps, duplicates)',
+      summary: 'check that a stream archive is complete, its hash chain intact and as signed (gaps, duplicates, digests)',
       help: VERIFY_HELP,
     },
     parseVerifyArgs,
     verify,
+  ),
+  command(
+    {
+      name: 'public-key',
+      summary: "export the notary's public key (PEM), to check the digests offline",
+      help: PUBLIC_KEY_HELP,
+    },
+    parsePublicKeyArgs,
+    publicKey,
   ),
   command(
     {

@@ -1,4 +1,8 @@
-import { existsSync } from 'node:fs';
+import type { KeyObject } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { GetPublicKeyCommand } from '@aws-sdk/client-kms';
+import { publicKeyFingerprint, readPublicKey } from '../../lambdas/shared/archive/digest';
+import { type DigestCheck, checkDigests } from '../../lambdas/shared/archive/digest-check';
 import { resolve } from 'node:path';
 import { FileArchive } from '../../lambdas/shared/archive/file-archive';
 import { type ArchiveSource, S3ArchiveSource } from '../../lambdas/shared/archive/source';
@@ -31,8 +35,11 @@ import { Progress } from '../progress';
 
 export const VERIFY_HELP = `Usage: op-events-archive verify --source NAME (--bucket NAME | --dir PATH) [options]
 
-Checks that a source's archive is complete and its hash chain intact, as \`aws cloudtrail
-validate-logs\` does for CloudTrail (without signed digests yet: README, Security). For each stream it lists every object under
+Checks that a source's archive is complete, its hash chain intact and every object as the
+notary signed it, as \`aws cloudtrail validate-logs\` does for CloudTrail. With the notary's
+public key (--key-id or --public-key) it first walks the source's digests under
+<prefix>digests/source=<source>/: each signature must verify, each digest follow the previous
+one, and none be missing or, in a bucket, older than --digest-max-age. For each stream it lists every object under
 <prefix>source=<source>/type=<stream>/, orders them by sequence number, and checks that
   - sequence numbers run from 1 without a gap or a duplicate,
   - each body is gzip of NDJSON (one JSON object per line),
@@ -40,6 +47,7 @@ validate-logs\` does for CloudTrail (without signed digests yet: README, Securit
   - each object's prev-body-sha256 is its predecessor's body-sha256 (64 zeros for the first),
   - nothing else is under the stream's prefix,
   - no event uuid is on two lines of the stream (an overlap archived twice keeps the chain intact),
+  - every object a digest signed is there, under the signed key, with the signed body hash,
 and reports missing, altered, misplaced, malformed and foreign objects by key, and each
 duplicated event by key and line. With --table it also checks the newest object against the
 chain head in the state table, so deleting the newest objects shows. Bodies are streamed;
@@ -57,6 +65,12 @@ Options:
   --prefix PREFIX        the archive prefix (default $ARCHIVE_PREFIX or none); for a backfill:
                          <prefix>backfill/<from>_<to>/ as printed by \`backfill\`
   --table NAME           the state table (StateTableName output): also check the newest objects
+  --key-id ARN           the notary's key (NotaryKeyArn output; default $NOTARY_KEY_ID): its public
+                         key is read with kms:GetPublicKey and the digests are checked with it
+  --public-key FILE      the notary's public key in PEM (\`op-events-archive public-key\`), to check
+                         the digests offline; the demo writes one beside its archive
+  --digest-max-age H     a newest digest older than H hours is a finding (default 3 with --bucket,
+                         not checked with --dir)
   --from-seq N           start the chain at N, for an archive whose oldest objects were expired on purpose
   --concurrency N        objects read at once (default 16)
   --memory-mb N          memory for the duplicate check (default 256, at most 2048); past it,
@@ -71,6 +85,7 @@ Options:
 Examples:
   op-events-archive verify --bucket acme-op-events-archive --source prod --table acme-op-events-state
   op-events-archive verify --dir ./archive --source local --stream itemusages
+  op-events-archive verify --dir .demo/archive --source demo --public-key .demo/notary-public-key.pem
 
 ${EXIT_CODES_HELP}
 `;
@@ -83,6 +98,9 @@ export interface VerifyOptions {
     | { readonly kind: 'dir'; readonly dir: string };
   readonly prefix: string;
   readonly table: string | undefined;
+  /** Where the notary's public key comes from; `undefined` when digests are not checked. */
+  readonly notaryKey: { readonly kind: 'kms'; readonly keyId: string } | { readonly kind: 'pem'; readonly file: string } | undefined;
+  readonly digestMaxAgeHours: number | undefined;
   readonly fromSeq: number | undefined;
   readonly concurrency: number;
   readonly memoryMb: number;
@@ -103,6 +121,9 @@ export function parseVerifyArgs(argv: string[], io: Pick<CliIo, 'env' | 'stderr'
     dir: { type: 'string' },
     prefix: { type: 'string' },
     table: { type: 'string' },
+    'key-id': { type: 'string' },
+    'public-key': { type: 'string' },
+    'digest-max-age': { type: 'string' },
     'from-seq': { type: 'string' },
     concurrency: { type: 'string' },
     'memory-mb': { type: 'string' },
@@ -119,6 +140,10 @@ export function parseVerifyArgs(argv: string[], io: Pick<CliIo, 'env' | 'stderr'
   if (prefix !== '' && !prefix.endsWith('/')) {
     throw new UsageError(`--prefix "${prefix}" must end with "/" (e.g. 1password/) or be empty`);
   }
+  if (values['key-id'] !== undefined && values['public-key'] !== undefined) {
+    throw new UsageError('give either --key-id or --public-key, not both');
+  }
+  const keyId = values['key-id'] ?? (values['public-key'] === undefined ? io.env.NOTARY_KEY_ID || undefined : undefined);
   return {
     source: sourceName(values.source),
     streams: eventTypes(values.stream, 'stream') ?? [...EVENT_TYPES],
@@ -128,6 +153,18 @@ export function parseVerifyArgs(argv: string[], io: Pick<CliIo, 'env' | 'stderr'
         : { kind: 'bucket', bucket: bucket ?? '' },
     prefix,
     table: values.table,
+    notaryKey:
+      values['public-key'] !== undefined
+        ? { kind: 'pem', file: resolve(values['public-key']) }
+        : keyId !== undefined
+          ? { kind: 'kms', keyId }
+          : undefined,
+    digestMaxAgeHours:
+      values['digest-max-age'] !== undefined
+        ? positiveInteger(values['digest-max-age'], 'digest-max-age', 3, 24 * 366)
+        : values.dir === undefined
+          ? 3
+          : undefined,
     fromSeq:
       values['from-seq'] === undefined ? undefined : positiveInteger(values['from-seq'], 'from-seq', 1),
     concurrency: positiveInteger(values.concurrency, 'concurrency', 16, 256),
@@ -156,7 +193,23 @@ export interface VerifyResult {
   readonly durationMs: number;
   readonly objectsPerSecond: number;
   readonly eventsPerSecond: number;
-  readonly findingsByKind: Partial<Record<FindingKind, number>>;
+  readonly findingsByKind: Partial<Record<FindingKind | DigestFindingKind, number>>;
+  /** The digest walk; `undefined` when no notary key was given, or for a backfill (the notary signs the collectors' streams only). */
+  readonly digests: DigestSummary | undefined;
+}
+
+type DigestFindingKind = DigestCheck['findings'][number]['kind'];
+
+export interface DigestSummary {
+  readonly digestPrefix: string;
+  readonly digests: number;
+  readonly valid: number;
+  readonly newest: DigestCheck['newest'];
+  /** SHA-256 of the public key's DER, to compare with the one \`public-key\` prints. */
+  readonly publicKeyFingerprint: string;
+  readonly findings: DigestCheck['findings'];
+  /** Objects the valid digests sign, over the streams verified. */
+  readonly objectsSigned: number;
 }
 
 export async function verify(options: VerifyOptions, deps: VerifyDependencies): Promise<ExitCode> {
@@ -174,6 +227,25 @@ export async function verify(options: VerifyOptions, deps: VerifyDependencies): 
   const streams: StreamVerification[] = [];
   const notes: string[] = [];
 
+  let digests: DigestCheck | undefined;
+  let fingerprint = '';
+  if (options.notaryKey && parseBackfillPrefix(options.prefix)) {
+    notes.push('a backfill is not signed by the notary: digests not checked');
+  } else if (options.notaryKey) {
+    const publicKey = await loadPublicKey(options.notaryKey, deps);
+    fingerprint = publicKeyFingerprint(publicKey);
+    progress.update(() => `verify: checking the digests of ${options.source}...`);
+    digests = await checkDigests(archive, {
+      prefix: options.prefix,
+      source: options.source,
+      publicKey,
+      ...(options.digestMaxAgeHours === undefined ? {} : { maxAgeMs: options.digestMaxAgeHours * 3_600_000 }),
+      now: io.now(),
+    });
+  } else {
+    notes.push('no notary key given (--key-id or --public-key): digests not checked, so a consistent rewrite would not show');
+  }
+
   for (const stream of options.streams) {
     const stateKey = stateKeyFor(options, stream);
     const before = state ? await state.get(stateKey) : undefined;
@@ -188,6 +260,7 @@ export async function verify(options: VerifyOptions, deps: VerifyDependencies): 
         stream,
         ...(options.fromSeq === undefined ? {} : { fromSeq: options.fromSeq }),
         ...(before ? { committed: committedChain(before) } : {}),
+        ...(digests ? { signed: digests.signed.get(stream) ?? new Map() } : {}),
         concurrency: options.concurrency,
         duplicateMemoryBytes: options.memoryMb * 1024 * 1024,
         signal: io.signal,
@@ -235,7 +308,10 @@ export async function verify(options: VerifyOptions, deps: VerifyDependencies): 
   }
   progress.clear();
 
-  if (streams.every((stream) => stream.keysListed === 0 && stream.findings.length === 0)) {
+  if (
+    streams.every((stream) => stream.keysListed === 0 && stream.findings.length === 0) &&
+    (digests?.digests ?? 0) === 0
+  ) {
     // Most likely a wrong --source, --prefix or bucket: an empty answer must not pass as a clean one.
     throw new UsageError(
       `no objects under ${options.prefix}source=${options.source}/ in ${archive.location} for ${options.streams.join(', ')}; ` +
@@ -245,12 +321,12 @@ export async function verify(options: VerifyOptions, deps: VerifyDependencies): 
   const durationMs = Math.max(1, io.now() - started);
   const objectsChecked = sum(streams, (s) => s.objectsChecked);
   const events = sum(streams, (s) => s.events);
-  const findingsByKind: Partial<Record<FindingKind, number>> = {};
-  for (const finding of streams.flatMap((s) => s.findings)) {
+  const findingsByKind: VerifyResult['findingsByKind'] = {};
+  for (const finding of [...(digests?.findings ?? []), ...streams.flatMap((s) => s.findings)]) {
     findingsByKind[finding.kind] = (findingsByKind[finding.kind] ?? 0) + 1;
   }
   const result: VerifyResult = {
-    ok: streams.every((s) => s.findings.length === 0),
+    ok: streams.every((s) => s.findings.length === 0) && (digests?.findings.length ?? 0) === 0,
     location: archive.location,
     source: options.source,
     prefix: options.prefix,
@@ -262,9 +338,32 @@ export async function verify(options: VerifyOptions, deps: VerifyDependencies): 
     objectsPerSecond: Math.round((objectsChecked * 1000) / durationMs),
     eventsPerSecond: Math.round((events * 1000) / durationMs),
     findingsByKind,
+    digests: digests && {
+      digestPrefix: digests.digestPrefix,
+      digests: digests.digests,
+      valid: digests.valid,
+      newest: digests.newest,
+      publicKeyFingerprint: fingerprint,
+      findings: digests.findings,
+      objectsSigned: sum(options.streams, (stream) => digests?.signed.get(stream)?.size ?? 0),
+    },
   };
   io.stdout.write(options.json ? toJson(result) : render(result, notes, options.maxFindings));
   return result.ok ? ExitCode.ok : ExitCode.problems;
+}
+
+async function loadPublicKey(source: NonNullable<VerifyOptions['notaryKey']>, deps: VerifyDependencies): Promise<KeyObject> {
+  if (source.kind === 'pem') {
+    if (!existsSync(source.file)) throw new UsageError(`--public-key ${source.file} does not exist`);
+    try {
+      return readPublicKey(readFileSync(source.file, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`--public-key ${source.file} is not a PEM public key (${(error as Error).message})`);
+    }
+  }
+  const { PublicKey } = await deps.aws.kms().send(new GetPublicKeyCommand({ KeyId: source.keyId }));
+  if (!PublicKey) throw new UsageError(`KMS returned no public key for ${source.keyId}`);
+  return readPublicKey(PublicKey);
 }
 
 function stateKeyFor(options: VerifyOptions, stream: EventType): string {
@@ -300,7 +399,8 @@ function render(result: VerifyResult, notes: string[], maxFindings: number): str
   const lines: string[] = [];
   lines.push(`Verifying ${result.location}, source ${result.source}, prefix "${result.prefix}"`);
   lines.push('');
-  const width = Math.max(...result.streams.map((s) => s.stream.length));
+  const width = Math.max('digests'.length, ...result.streams.map((s) => s.stream.length));
+  if (result.digests) lines.push(...renderDigests(result.digests, width, maxFindings));
   for (const stream of result.streams) {
     const name = stream.stream.padEnd(width);
     if (stream.keysListed === 0) {
@@ -331,7 +431,11 @@ function render(result: VerifyResult, notes: string[], maxFindings: number): str
       `${count(result.eventsPerSecond)} events/s).`,
   );
   if (result.ok) {
-    lines.push('Result: OK, every stream is complete and its chain intact.');
+    lines.push(
+      result.digests
+        ? 'Result: OK, every stream is complete, its chain intact, and every signed object as it was signed.'
+        : 'Result: OK, every stream is complete and its chain intact.',
+    );
   } else {
     const kinds = Object.entries(result.findingsByKind)
       .map(([kind, n]) => `${kind} ${n}`)
@@ -339,6 +443,24 @@ function render(result: VerifyResult, notes: string[], maxFindings: number): str
     lines.push(`Result: PROBLEMS FOUND (${kinds}). See README §Operate > Verify for what each means.`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function renderDigests(summary: DigestSummary, width: number, maxFindings: number): string[] {
+  const name = 'digests'.padEnd(width);
+  const span =
+    summary.digests === 0
+      ? `none under ${summary.digestPrefix}`
+      : `${count(summary.digests)} digests, ${count(summary.valid)} signed by the key ${summary.publicKeyFingerprint.slice(0, 16)}…, ` +
+        `newest ${summary.newest?.endTime ?? '-'}; they sign ${count(summary.objectsSigned)} objects`;
+  if (summary.findings.length === 0) return [`${name}  OK      ${span}`];
+  const lines = [`${name}  FAILED  ${span}; ${plural(summary.findings.length, 'problem')}:`];
+  for (const finding of summary.findings.slice(0, maxFindings)) {
+    lines.push(`  ${finding.kind.padEnd(14)}  ${finding.key}: ${finding.detail}`);
+  }
+  if (summary.findings.length > maxFindings) {
+    lines.push(`  ... and ${count(summary.findings.length - maxFindings)} more (--json lists all)`);
+  }
+  return lines;
 }
 
 function describe(finding: Finding): string {

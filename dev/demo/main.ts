@@ -8,7 +8,9 @@
  * its standard endpoint variables, and invokes the Lambda handler as the schedule would:
  * a first catch-up, scheduled runs as events arrive, a burst of late item usages, two
  * overlapping invocations and an API that throttles. It ends with a table per stream and
- * an exactly-once check of the archive against everything the simulator served.
+ * an exactly-once check of the archive against everything the simulator served. After each
+ * run the notary signs a digest, with a local P-256 key standing in for its KMS key, so that
+ * `verify --dir` checks the exported archive against signatures as it would the bucket.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +19,9 @@ import { parseArgs } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { RunSummary } from '../../lambdas/collector/collector';
 import type * as HandlerModule from '../../lambdas/collector/handler';
+import { runNotary } from '../../lambdas/notary/notary';
+import { NotaryStateStore } from '../../lambdas/notary/notary-state';
+import { LocalDigestSigner, publicKeyFingerprint, publicKeyPem } from '../../lambdas/shared/archive/digest';
 import { SIDECAR_SUFFIX, type Sidecar } from '../../lambdas/shared/archive/file-archive';
 import {
   CONTENT_ENCODING,
@@ -26,7 +31,8 @@ import {
 } from '../../lambdas/shared/archive/format';
 import { listArchive, readStreamEvents } from '../../lambdas/shared/archive/reader';
 import { EVENT_TYPES, type EventType } from '../../lambdas/shared/event-types';
-import { GENESIS_SHA256 } from '../../lambdas/shared/state-store';
+import type { Log } from '../../lambdas/shared/observability';
+import { GENESIS_SHA256, StateStore } from '../../lambdas/shared/state-store';
 import { writeReport } from '../../search/report/write-report';
 import { writeSampleLookups } from '../../search/sample-lookups';
 import { startLocalAws } from '../local/aws';
@@ -81,6 +87,22 @@ async function main(): Promise<void> {
   out(`  S3 (s3rver)            ${aws.s3.endpoint}  bucket ${aws.bucket}`);
   out(`  Secrets Manager        ${aws.secrets.endpoint}  secret ${SECRET_ID}`);
   out();
+
+  // The notary's KMS key cannot run locally: a P-256 key in memory signs exactly as it would.
+  const signer = LocalDigestSigner.generate('local-demo-notary-key');
+  const quiet: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
+  const notarize = () =>
+    runNotary({
+      s3: aws.clients.s3,
+      bucket: aws.bucket,
+      prefix: '',
+      sources: [SOURCE],
+      streams: new StateStore(aws.clients.documents, aws.tableName),
+      notaryState: new NotaryStateStore(aws.clients.documents, aws.tableName),
+      signer,
+      log: quiet,
+    });
+  let digests = 0;
 
   // Loaded once the environment is set, as Lambda loads the handler after setting the function's variables.
   const { handler } = require('../../lambdas/collector/handler') as typeof HandlerModule;
@@ -149,6 +171,9 @@ async function main(): Promise<void> {
       ),
     );
     const seconds = (performance.now() - started) / 1000;
+    // The notary runs hourly in a deployment; here after every run, so each digest signs one run's objects.
+    await notarize();
+    digests += 1;
     const streams = results.flatMap((result) => result.streams);
     const cell = (stream: EventType) => {
       const archived = streams
@@ -224,6 +249,13 @@ async function main(): Promise<void> {
   out(
     `Archive: ${exported} objects in ${relative(process.cwd(), archiveDir) || archiveDir}/ (the bucket's keys, each with a .meta.json of its S3 metadata)`,
   );
+  const publicKey = await signer.publicKey();
+  const publicKeyFile = join(demoDir, 'notary-public-key.pem');
+  writeFileSync(publicKeyFile, publicKeyPem(publicKey));
+  out(
+    `Digests: ${digests} under digests/source=${SOURCE}/, each signing the objects of one run, chained by signature; ` +
+      `public key ${relative(process.cwd(), publicKeyFile)} (SHA-256 ${publicKeyFingerprint(publicKey).slice(0, 16)}…)`,
+  );
   const sample = (await firstKey(aws, 'itemusages')) ?? '';
   out(`  zcat ${join(relative(process.cwd(), archiveDir), sample)} | head -n 2`);
 
@@ -232,7 +264,8 @@ async function main(): Promise<void> {
   const report = await writeReport({ archiveDir, outFile: join(demoDir, 'report.html') });
   out(`Activity report: ${relative(process.cwd(), report.path)} (open it in a browser)`);
   out(
-    `Verify it: npx op-events-archive verify --dir ${relative(process.cwd(), archiveDir)} --source ${SOURCE}`,
+    `Verify it: npx op-events-archive verify --dir ${relative(process.cwd(), archiveDir)} --source ${SOURCE} ` +
+      `--public-key ${relative(process.cwd(), publicKeyFile)}`,
   );
   out(`Search it: npx op-events-archive query --dir ${relative(process.cwd(), archiveDir)} --list`);
 

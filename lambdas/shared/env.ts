@@ -90,21 +90,51 @@ export const collectorEnvSchema = z.object({
 
 export type CollectorEnv = z.output<typeof collectorEnvSchema>;
 
+/** The notary's environment (README, "Digests"). */
+export const notaryEnvSchema = z.object({
+  SOURCE_NAMES: z
+    .string()
+    .min(1, 'must list the sources to sign, comma-separated')
+    .transform((value) => value.split(',').map((name) => name.trim()))
+    .refine((names) => names.every((name) => /^[a-z0-9-]{1,40}$/.test(name)), {
+      message: 'must be a comma list of source names, each matching [a-z0-9-]{1,40}',
+    }),
+  NOTARY_KEY_ID: z.string().min(1, 'must name the KMS signing key (key ARN)'),
+  STATE_TABLE: collectorEnvSchema.shape.STATE_TABLE,
+  ARCHIVE_BUCKET: collectorEnvSchema.shape.ARCHIVE_BUCKET,
+  ARCHIVE_PREFIX: collectorEnvSchema.shape.ARCHIVE_PREFIX,
+  S3_FORCE_PATH_STYLE: booleanFlag,
+});
+
+export type NotaryEnv = z.output<typeof notaryEnvSchema>;
+
+/** Parses the notary's environment, or throws one ConfigError that names every bad variable. */
+export function parseNotaryEnv(env: NodeJS.ProcessEnv): NotaryEnv {
+  const result = notaryEnvSchema.safeParse(env);
+  if (result.success) return result.data;
+  return fail(`The notary's environment is invalid: ${describeIssues(result.error.issues, env)}. See README §Digests.`);
+}
+
 const QUIET = new Set(['TOKEN_SECRET_ID', 'EVENTS_API_URL']);
+
+function describeIssues(issues: z.core.$ZodIssue[], env: NodeJS.ProcessEnv): string {
+  return issues
+    .map((issue) => {
+      const variable = issue.path.join('.');
+      const value = env[variable];
+      // Values that may carry credentials are named, never echoed.
+      const shown = value === undefined || QUIET.has(variable) ? '' : ` (got "${value}")`;
+      return `${variable}: ${value === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message}${shown}`;
+    })
+    .join('; ');
+}
 
 /** Parses the environment, or throws one ConfigError that names every bad variable. */
 export function parseCollectorEnv(env: NodeJS.ProcessEnv): CollectorEnv {
   const result = collectorEnvSchema.safeParse(env);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const variable = issue.path.join('.');
-    const value = env[variable];
-    // Values that may carry credentials are named, never echoed.
-    const shown = value === undefined || QUIET.has(variable) ? '' : ` (got "${value}")`;
-    return `${variable}: ${value === undefined && issue.code === 'invalid_type' ? 'is required' : issue.message}${shown}`;
-  });
   return fail(
-    `The collector's environment is invalid: ${problems.join('; ')}. See README §Runtime contract.`,
+    `The collector's environment is invalid: ${describeIssues(result.error.issues, env)}. See README §Runtime contract.`,
   );
 }
 

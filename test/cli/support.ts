@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { KMSClient } from '@aws-sdk/client-kms';
 import type { AwsClients } from '../../cli/aws';
 import { type CliIo, MemoryOutput } from '../../cli/io';
 import { runCli } from '../../cli/main';
@@ -48,6 +49,7 @@ export function localClients(aws: LocalAws): AwsClients {
     documents: () => aws.clients.documents,
     cloudWatch: () => new CloudWatchClient({ region: 'us-east-1' }),
     secretsManager: () => aws.clients.secretsManager,
+    kms: () => new KMSClient({ region: 'us-east-1' }),
     destroy: () => undefined,
   };
 }

@@ -7,6 +7,7 @@ import { createGunzip, gunzip as gunzipCallback, gunzipSync } from 'node:zlib';
 import type { EventType } from '../event-types';
 import { GENESIS_SHA256 } from '../state-store';
 import { parseRfc3339 } from '../time';
+import type { SignedRef } from './digest-check';
 import { DuplicateFinder, type DuplicateUuid } from './duplicate-finder';
 import { CONTENT_ENCODING, CONTENT_TYPE, MetadataKey, parseBatchKey, streamPrefix } from './format';
 import type { ArchiveSource, StoredObject } from './source';
@@ -24,6 +25,9 @@ const gunzip = promisify(gunzipCallback);
  *   or a second object for a sequence number;
  * - `uncommitted`: an object past the last batch the state table committed, and not the one in flight;
  * - `duplicate`: an event uuid on more than one line of the stream, in one object or in several.
+ *
+ * With signed digests, an object whose body does not hash to what a digest signed is `altered`,
+ * and a signed object that is gone is `missing`, named by the key the digest gives.
  */
 export type FindingKind =
   | 'missing'
@@ -93,6 +97,12 @@ export interface VerifyStreamOptions {
   readonly fromSeq?: number;
   /** @default - no check of the newest objects against the state table */
   readonly committed?: CommittedChain;
+  /**
+   * Every sequence number a valid digest signed (see checkDigests): each object must be there,
+   * under the signed key, with a body that hashes to the signed SHA-256.
+   * @default - no digests checked
+   */
+  readonly signed?: ReadonlyMap<number, SignedRef>;
   /** Objects read at once. @default 16 */
   readonly concurrency?: number;
   /**
@@ -234,10 +244,10 @@ export async function verifyStream(
       stopIfAborted();
       const seq = group[0]?.seq ?? 0;
       if (seq > expected) {
-        findings.push(missing(expected, seq - 1, 'no object has these sequence numbers'));
+        findings.push(...missingRange(expected, seq - 1, options.signed));
         previousSha = undefined;
       }
-      const chained = pickChained(group, previousSha);
+      const chained = pickChained(group, previousSha, options.signed?.get(seq));
       for (const other of group) {
         if (other === chained) continue;
         findings.push({
@@ -254,6 +264,8 @@ export async function verifyStream(
         counters.bodyBytes += inspection.bodyBytes;
       }
       findings.push(...checkObject(chained, { source, stream, previousSha }));
+      const signedRef = options.signed?.get(seq);
+      if (signedRef) findings.push(...checkSigned(chained, signedRef));
       // Only the chained object's events are the stream's: a second object for its sequence number is foreign.
       if (finder) {
         const uuids = chained.uuids;
@@ -283,8 +295,19 @@ export async function verifyStream(
   }
   findings.push(...duplicates.map((duplicate) => duplicateFinding(duplicate, batches)));
 
+  let lastAccounted = lastSeq;
+  if (options.signed) {
+    let lastSigned = 0;
+    for (const seq of options.signed.keys()) lastSigned = Math.max(lastSigned, seq);
+    if (lastSigned >= expected) {
+      findings.push(...missingRange(expected, lastSigned, options.signed));
+      lastAccounted = lastSigned;
+    }
+  }
   if (options.committed) {
-    findings.push(...checkAgainstState(options.committed, { lastSeq, fromSeq, headRecorded, pastHead }));
+    findings.push(
+      ...checkAgainstState(options.committed, { lastSeq: lastAccounted, fromSeq, headRecorded, pastHead }),
+    );
   }
 
   // In sequence order, so a report reads along the chain; keys that are not batches come last.
@@ -626,7 +649,14 @@ function checkObject(
 }
 
 /** Of several objects claiming one sequence number, the one that continues the chain. */
-function pickChained(group: readonly Inspection[], previousSha: string | undefined): Inspection {
+function pickChained(
+  group: readonly Inspection[],
+  previousSha: string | undefined,
+  signed: SignedRef | undefined,
+): Inspection {
+  // The object a digest signed is the stream's, whatever else was put beside it.
+  const signedOne = signed && group.find((inspection) => inspection.key === signed.key && !inspection.gone);
+  if (signedOne) return signedOne;
   const sound = (inspection: Inspection) =>
     !inspection.gone &&
     inspection.sha256 !== undefined &&
@@ -701,6 +731,66 @@ function duplicateFinding(
     copies,
     detail: `line ${repeat.line}: event uuid ${JSON.stringify(duplicate.uuid)} is also at ${others.join(', ')}`,
   };
+}
+
+/**
+ * Sequence numbers `from..to` without an object: each one a digest signed is named by its
+ * key (a deleted object), the others in ranges.
+ */
+function missingRange(from: number, to: number, signed: ReadonlyMap<number, SignedRef> | undefined): Finding[] {
+  const findings: Finding[] = [];
+  let unsignedFrom: number | undefined;
+  const flush = (end: number) => {
+    if (unsignedFrom !== undefined) findings.push(missing(unsignedFrom, end, 'no object has these sequence numbers'));
+    unsignedFrom = undefined;
+  };
+  for (let seq = from; seq <= to; seq++) {
+    const ref = signed?.get(seq);
+    if (!ref) {
+      unsignedFrom ??= seq;
+      continue;
+    }
+    flush(seq - 1);
+    findings.push({
+      kind: 'missing',
+      key: ref.key,
+      seq,
+      detail: `signed by digest ${ref.digestKey} (body-sha256 ${ref.sha256}), and no longer in the archive`,
+    });
+  }
+  flush(to);
+  return findings;
+}
+
+/** The object against what a digest signed for its sequence number. */
+function checkSigned(inspection: Inspection, ref: SignedRef): Finding[] {
+  const at = { key: inspection.key, seq: inspection.seq };
+  if (inspection.gone) return [];
+  if (inspection.key !== ref.key) {
+    return [
+      {
+        kind: 'foreign',
+        ...at,
+        detail: `digest ${ref.digestKey} signed ${ref.key} for sequence ${inspection.seq}, not this key`,
+      },
+      {
+        kind: 'missing',
+        key: ref.key,
+        seq: inspection.seq,
+        detail: `signed by digest ${ref.digestKey} (body-sha256 ${ref.sha256}), and no longer in the archive`,
+      },
+    ];
+  }
+  if (inspection.sha256 !== ref.sha256) {
+    return [
+      {
+        kind: 'altered',
+        ...at,
+        detail: `the body hashes to ${inspection.sha256 ?? '(not gzip)'}, digest ${ref.digestKey} signed ${ref.sha256}: the object was changed after it was signed`,
+      },
+    ];
+  }
+  return [];
 }
 
 function missing(from: number, to: number, why: string): Finding {

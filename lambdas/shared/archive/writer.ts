@@ -204,7 +204,7 @@ export function uuidsOfNdjson(body: Buffer): string[] {
   return uuids;
 }
 
-function isPreconditionFailed(error: unknown): boolean {
+export function isPreconditionFailed(error: unknown): boolean {
   const candidate = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   return candidate?.name === 'PreconditionFailed' || candidate?.$metadata?.httpStatusCode === 412;
 }
