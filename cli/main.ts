@@ -5,9 +5,9 @@ import { awsClients } from './aws';
 import { BACKFILL_HELP, backfill, parseBackfillArgs } from './commands/backfill';
 import { CHECK_TOKEN_HELP, checkToken, parseCheckTokenArgs } from './commands/check-token';
 import { COLLECT_HELP, collect, parseCollectArgs } from './commands/collect';
+import { PUBLIC_KEY_HELP, parsePublicKeyArgs, publicKey } from './commands/public-key';
 import { parseQueryArgs, QUERY_USAGE, queryCommand } from './commands/query';
 import { parseReportArgs, REPORT_USAGE, reportCommand } from './commands/report';
-import { PUBLIC_KEY_HELP, parsePublicKeyArgs, publicKey } from './commands/public-key';
 import { parseStatusArgs, STATUS_HELP, status } from './commands/status';
 import { parseVerifyArgs, VERIFY_HELP, verify } from './commands/verify';
 import { describeFailure, EXIT_CODES_HELP, ExitCode } from './exit-codes';
@@ -54,7 +54,8 @@ const COMMANDS: readonly CommandDefinition[] = [
   command(
     {
       name: 'verify',
-      summary: 'check that a stream archive is complete, its hash chain intact and as signed (gaps, duplicates, digests)',
+      summary:
+        'check that a stream archive is complete, its hash chain intact and as signed (gaps, duplicates, digests)',
       help: VERIFY_HELP,
     },
     parseVerifyArgs,

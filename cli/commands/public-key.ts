@@ -56,7 +56,10 @@ export function parsePublicKeyArgs(argv: string[], io: Pick<CliIo, 'env'>): Publ
   };
 }
 
-export async function publicKey(options: PublicKeyOptions, deps: { io: CliIo; aws: AwsClients }): Promise<ExitCode> {
+export async function publicKey(
+  options: PublicKeyOptions,
+  deps: { io: CliIo; aws: AwsClients },
+): Promise<ExitCode> {
   const response = await deps.aws.kms().send(new GetPublicKeyCommand({ KeyId: options.keyId }));
   if (!response.PublicKey) throw new Error(`KMS returned no public key for ${options.keyId}`);
   const key = readPublicKey(response.PublicKey);

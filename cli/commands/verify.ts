@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { GetPublicKeyCommand } from '@aws-sdk/client-kms';
 import { publicKeyFingerprint, readPublicKey } from '../../lambdas/shared/archive/digest';
-import { type DigestCheck, checkDigests } from '../../lambdas/shared/archive/digest-check';
-import { resolve } from 'node:path';
+import { checkDigests, type DigestCheck } from '../../lambdas/shared/archive/digest-check';
 import { FileArchive } from '../../lambdas/shared/archive/file-archive';
 import { type ArchiveSource, S3ArchiveSource } from '../../lambdas/shared/archive/source';
 import {
@@ -99,7 +99,10 @@ export interface VerifyOptions {
   readonly prefix: string;
   readonly table: string | undefined;
   /** Where the notary's public key comes from; `undefined` when digests are not checked. */
-  readonly notaryKey: { readonly kind: 'kms'; readonly keyId: string } | { readonly kind: 'pem'; readonly file: string } | undefined;
+  readonly notaryKey:
+    | { readonly kind: 'kms'; readonly keyId: string }
+    | { readonly kind: 'pem'; readonly file: string }
+    | undefined;
   readonly digestMaxAgeHours: number | undefined;
   readonly fromSeq: number | undefined;
   readonly concurrency: number;
@@ -143,7 +146,8 @@ export function parseVerifyArgs(argv: string[], io: Pick<CliIo, 'env' | 'stderr'
   if (values['key-id'] !== undefined && values['public-key'] !== undefined) {
     throw new UsageError('give either --key-id or --public-key, not both');
   }
-  const keyId = values['key-id'] ?? (values['public-key'] === undefined ? io.env.NOTARY_KEY_ID || undefined : undefined);
+  const keyId =
+    values['key-id'] ?? (values['public-key'] === undefined ? io.env.NOTARY_KEY_ID || undefined : undefined);
   return {
     source: sourceName(values.source),
     streams: eventTypes(values.stream, 'stream') ?? [...EVENT_TYPES],
@@ -243,7 +247,9 @@ export async function verify(options: VerifyOptions, deps: VerifyDependencies): 
       now: io.now(),
     });
   } else {
-    notes.push('no notary key given (--key-id or --public-key): digests not checked, so a consistent rewrite would not show');
+    notes.push(
+      'no notary key given (--key-id or --public-key): digests not checked, so a consistent rewrite would not show',
+    );
   }
 
   for (const stream of options.streams) {
@@ -352,13 +358,18 @@ export async function verify(options: VerifyOptions, deps: VerifyDependencies): 
   return result.ok ? ExitCode.ok : ExitCode.problems;
 }
 
-async function loadPublicKey(source: NonNullable<VerifyOptions['notaryKey']>, deps: VerifyDependencies): Promise<KeyObject> {
+async function loadPublicKey(
+  source: NonNullable<VerifyOptions['notaryKey']>,
+  deps: VerifyDependencies,
+): Promise<KeyObject> {
   if (source.kind === 'pem') {
     if (!existsSync(source.file)) throw new UsageError(`--public-key ${source.file} does not exist`);
     try {
       return readPublicKey(readFileSync(source.file, 'utf8'));
     } catch (error) {
-      throw new UsageError(`--public-key ${source.file} is not a PEM public key (${(error as Error).message})`);
+      throw new UsageError(
+        `--public-key ${source.file} is not a PEM public key (${(error as Error).message})`,
+      );
     }
   }
   const { PublicKey } = await deps.aws.kms().send(new GetPublicKeyCommand({ KeyId: source.keyId }));

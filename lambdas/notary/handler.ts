@@ -14,7 +14,9 @@ const DEADLINE_MARGIN_MS = 10_000;
 
 async function notarize(_event: unknown, context: Context): Promise<NotarySummary> {
   dependencies ??= buildNotaryDependencies(process.env, logger);
-  const signal = AbortSignal.timeout(Math.max(1_000, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS));
+  const signal = AbortSignal.timeout(
+    Math.max(1_000, context.getRemainingTimeInMillis() - DEADLINE_MARGIN_MS),
+  );
   return runNotary({ ...dependencies, signal });
 }
 

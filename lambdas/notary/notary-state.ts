@@ -81,7 +81,9 @@ export class NotaryStateStore {
       );
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
-        throw new NotaryStateConflict(`the notary state of ${source} moved past digest ${previous} during this run`);
+        throw new NotaryStateConflict(
+          `the notary state of ${source} moved past digest ${previous} during this run`,
+        );
       }
       throw error;
     }

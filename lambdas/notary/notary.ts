@@ -25,7 +25,7 @@ import { ConnectorError, describeError } from '../shared/errors';
 import { EVENT_TYPES, type EventType } from '../shared/event-types';
 import type { Log } from '../shared/observability';
 import { GENESIS_SHA256, type StateStore, streamKey } from '../shared/state-store';
-import { type NotaryState, type NotaryStateStore, NotaryStateConflict } from './notary-state';
+import { type NotaryState, NotaryStateConflict, type NotaryStateStore } from './notary-state';
 
 /** Everything a notary run talks to. */
 export interface NotaryDependencies {
@@ -199,7 +199,10 @@ async function signStream(
 ): Promise<StreamDigest | undefined> {
   const streamState = await deps.streams.get(streamKey(source, stream), deps.signal);
   if (!streamState) {
-    if (previousHead) problems.push(`${stream}: the state item is gone, although digests signed the stream up to seq ${previousHead.seq}`);
+    if (previousHead)
+      problems.push(
+        `${stream}: the state item is gone, although digests signed the stream up to seq ${previousHead.seq}`,
+      );
     return previousHead ? { stream, head: previousHead, objects: [] } : undefined;
   }
   const fromSeq = (previousHead?.seq ?? 0) + 1;
@@ -209,7 +212,10 @@ async function signStream(
       `${stream}: the state table's chain head (seq ${committedSeq}) is behind the signed head (seq ${fromSeq - 1}): the state item was rolled back`,
     );
   }
-  const toSeq = Math.min(committedSeq, fromSeq - 1 + (deps.maxObjectsPerStream ?? DEFAULT_MAX_OBJECTS_PER_STREAM));
+  const toSeq = Math.min(
+    committedSeq,
+    fromSeq - 1 + (deps.maxObjectsPerStream ?? DEFAULT_MAX_OBJECTS_PER_STREAM),
+  );
   const objects: SignedObject[] = [];
   if (toSeq >= fromSeq) {
     const candidates = await listCandidates(deps, source, stream, previousHead?.key, fromSeq, toSeq);
@@ -224,7 +230,11 @@ async function signStream(
         );
         const metadata = head.Metadata ?? {};
         const sha256 = metadata[MetadataKey.sha256];
-        if (metadata[MetadataKey.seq] === String(seq) && metadata[MetadataKey.prevSha256] === previousSha && sha256) {
+        if (
+          metadata[MetadataKey.seq] === String(seq) &&
+          metadata[MetadataKey.prevSha256] === previousSha &&
+          sha256
+        ) {
           linked.push({ seq, key, sha256 });
         }
       }
@@ -283,7 +293,12 @@ async function listCandidates(
 }
 
 /** The digest already at `key`, if it is this notary's continuation of `state`; otherwise an error saying what it is. */
-async function adopt(deps: NotaryDependencies, source: string, key: string, state: NotaryState): Promise<NotaryState> {
+async function adopt(
+  deps: NotaryDependencies,
+  source: string,
+  key: string,
+  state: NotaryState,
+): Promise<NotaryState> {
   const response = await deps.s3.send(
     new GetObjectCommand({ Bucket: deps.bucket, Key: key }),
     deps.signal ? { abortSignal: deps.signal } : {},

@@ -112,7 +112,9 @@ export type NotaryEnv = z.output<typeof notaryEnvSchema>;
 export function parseNotaryEnv(env: NodeJS.ProcessEnv): NotaryEnv {
   const result = notaryEnvSchema.safeParse(env);
   if (result.success) return result.data;
-  return fail(`The notary's environment is invalid: ${describeIssues(result.error.issues, env)}. See README §Digests.`);
+  return fail(
+    `The notary's environment is invalid: ${describeIssues(result.error.issues, env)}. See README §Digests.`,
+  );
 }
 
 const QUIET = new Set(['TOKEN_SECRET_ID', 'EVENTS_API_URL']);

@@ -14,23 +14,34 @@ export function strictS3Client(endpoint: string): { client: S3Client; refusals: 
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
   });
   const refusals: string[] = [];
+  // S3 decides the precondition and the write as one step: writes of a key through this client wait for each other.
+  const writing = new Map<string, Promise<unknown>>();
   client.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as { Bucket?: string; Key?: string; IfNoneMatch?: string };
       if (context.commandName === 'PutObjectCommand' && input.IfNoneMatch === '*' && input.Key) {
+        const key = `${input.Bucket}/${input.Key}`;
+        const before = writing.get(key) ?? Promise.resolve();
+        const attempt = before.catch(() => undefined).then(() => conditionalPut(input.Key as string));
+        writing.set(key, attempt);
+        return attempt;
+      }
+      return next(args);
+
+      async function conditionalPut(objectKey: string) {
         const listing = await client.send(
-          new ListObjectsV2Command({ Bucket: input.Bucket, Prefix: input.Key, MaxKeys: 1 }),
+          new ListObjectsV2Command({ Bucket: input.Bucket, Prefix: objectKey, MaxKeys: 1 }),
         );
-        if (listing.Contents?.[0]?.Key === input.Key) {
-          refusals.push(input.Key);
+        if (listing.Contents?.[0]?.Key === objectKey) {
+          refusals.push(objectKey);
           throw s3Error(
             412,
             'PreconditionFailed',
             'At least one of the pre-conditions you specified did not hold',
           );
         }
+        return next(args);
       }
-      return next(args);
     },
     { step: 'initialize', name: 'strictIfNoneMatch' },
   );

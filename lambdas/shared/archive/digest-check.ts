@@ -58,7 +58,10 @@ export interface DigestCheckOptions {
  * bytes, follow the previous digest (number, key and signature), and belong to the source.
  * Returns what the valid ones sign, for {@link verifyStream} to check every object against.
  */
-export async function checkDigests(archive: ArchiveSource, options: DigestCheckOptions): Promise<DigestCheck> {
+export async function checkDigests(
+  archive: ArchiveSource,
+  options: DigestCheckOptions,
+): Promise<DigestCheck> {
   const prefix = digestPrefix(options.prefix, options.source);
   const findings: DigestFinding[] = [];
   const numbered: Array<{ number: number; key: string }> = [];
@@ -67,7 +70,11 @@ export async function checkDigests(archive: ArchiveSource, options: DigestCheckO
     if (parts && parts.prefix === options.prefix && parts.source === options.source) {
       numbered.push({ number: parts.number, key: entry.key });
     } else if (!entry.key.endsWith('.meta.json')) {
-      findings.push({ kind: 'digest-invalid', key: entry.key, detail: 'not a digest key (expected <12-digit number>.json)' });
+      findings.push({
+        kind: 'digest-invalid',
+        key: entry.key,
+        detail: 'not a digest key (expected <12-digit number>.json)',
+      });
     }
   }
   numbered.sort((a, b) => a.number - b.number);
@@ -105,7 +112,8 @@ export async function checkDigests(archive: ArchiveSource, options: DigestCheckO
       problems.push('digest 1 names a predecessor');
     }
     if (previous && previous.number === number - 1) {
-      if (digest.previousDigestKey !== previous.key) problems.push(`it names ${digest.previousDigestKey} as its predecessor`);
+      if (digest.previousDigestKey !== previous.key)
+        problems.push(`it names ${digest.previousDigestKey} as its predecessor`);
       if (digest.previousDigestSignature !== previous.signature) {
         problems.push(`its previousDigestSignature is not the signature of ${previous.key}`);
       }
@@ -143,7 +151,9 @@ export async function checkDigests(archive: ArchiveSource, options: DigestCheckO
         key: digestKey(options.prefix, options.source, (numbered.at(-1)?.number ?? 0) + 1),
         detail: newest
           ? `no digest since ${newest.endTime} (${newest.key}): the notary stopped, or newer digests were removed`
-          : 'no digest at all: the notary never ran for this source, or its digests were removed',
+          : numbered.length > 0
+            ? 'no digest with a valid signature'
+            : 'no digest at all: the notary never ran for this source, or its digests were removed',
       });
     }
   }
@@ -162,7 +172,10 @@ async function readDigest(
   const signature = object.metadata?.[DigestMetadataKey.signature];
   if (!signature) return { problem: 'it has no signature in its metadata' };
   if (!verifyDigestSignature(body, Buffer.from(signature, 'base64'), publicKey)) {
-    return { problem: 'its signature does not verify with the notary public key: the digest or its signature was changed, or another key signed it' };
+    return {
+      problem:
+        'its signature does not verify with the notary public key: the digest or its signature was changed, or another key signed it',
+    };
   }
   try {
     return { digest: parseDigest(body), signature };

@@ -126,7 +126,9 @@ export function parseDigest(body: Buffer): Digest {
   const parsed = digestSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new Error(`not a digest of format ${DIGEST_FORMAT_VERSION}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`);
+    throw new Error(
+      `not a digest of format ${DIGEST_FORMAT_VERSION}: ${issue?.path.join('.') || '(root)'}: ${issue?.message}`,
+    );
   }
   return parsed.data as Digest;
 }
@@ -188,5 +190,7 @@ export function publicKeyPem(key: KeyObject): string {
 
 /** SHA-256 (hex) of the DER of a public key: a short fingerprint to compare out of band. */
 export function publicKeyFingerprint(key: KeyObject): string {
-  return createHash('sha256').update(key.export({ format: 'der', type: 'spki' })).digest('hex');
+  return createHash('sha256')
+    .update(key.export({ format: 'der', type: 'spki' }))
+    .digest('hex');
 }

@@ -738,27 +738,23 @@ function duplicateFinding(
  * key (a deleted object), the others in ranges.
  */
 function missingRange(from: number, to: number, signed: ReadonlyMap<number, SignedRef> | undefined): Finding[] {
+  // Only the signed numbers are visited: a gap may span billions of sequence numbers.
+  const named = [...(signed?.entries() ?? [])]
+    .filter(([seq]) => seq >= from && seq <= to)
+    .sort(([a], [b]) => a - b);
   const findings: Finding[] = [];
-  let unsignedFrom: number | undefined;
-  const flush = (end: number) => {
-    if (unsignedFrom !== undefined) findings.push(missing(unsignedFrom, end, 'no object has these sequence numbers'));
-    unsignedFrom = undefined;
-  };
-  for (let seq = from; seq <= to; seq++) {
-    const ref = signed?.get(seq);
-    if (!ref) {
-      unsignedFrom ??= seq;
-      continue;
-    }
-    flush(seq - 1);
+  let next = from;
+  for (const [seq, ref] of named) {
+    if (seq > next) findings.push(missing(next, seq - 1, 'no object has these sequence numbers'));
     findings.push({
       kind: 'missing',
       key: ref.key,
       seq,
       detail: `signed by digest ${ref.digestKey} (body-sha256 ${ref.sha256}), and no longer in the archive`,
     });
+    next = seq + 1;
   }
-  flush(to);
+  if (next <= to) findings.push(missing(next, to, 'no object has these sequence numbers'));
   return findings;
 }
 
