@@ -20,7 +20,6 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { RunSummary } from '../../lambdas/collector/collector';
 import type * as HandlerModule from '../../lambdas/collector/handler';
 import { runNotary } from '../../lambdas/notary/notary';
-import { NotaryStateStore } from '../../lambdas/notary/notary-state';
 import { LocalDigestSigner, publicKeyFingerprint, publicKeyPem } from '../../lambdas/shared/archive/digest';
 import { SIDECAR_SUFFIX, type Sidecar } from '../../lambdas/shared/archive/file-archive';
 import {
@@ -32,11 +31,12 @@ import {
 import { listArchive, readStreamEvents } from '../../lambdas/shared/archive/reader';
 import { EVENT_TYPES, type EventType } from '../../lambdas/shared/event-types';
 import type { Log } from '../../lambdas/shared/observability';
-import { GENESIS_SHA256, StateStore } from '../../lambdas/shared/state-store';
+import { GENESIS_SHA256 } from '../../lambdas/shared/state-store';
 import { writeReport } from '../../search/report/write-report';
 import { writeSampleLookups } from '../../search/sample-lookups';
 import { startLocalAws } from '../local/aws';
 import { localCollectorEnv, localLambdaContext } from '../local/collector-env';
+import { localNotaryDependencies } from '../local/notary';
 import { startSimulator } from '../simulator/index';
 
 const HOUR = 3_600_000;
@@ -91,17 +91,7 @@ async function main(): Promise<void> {
   // The notary's KMS key cannot run locally: a P-256 key in memory signs exactly as it would.
   const signer = LocalDigestSigner.generate('local-demo-notary-key');
   const quiet: Log = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
-  const notarize = () =>
-    runNotary({
-      s3: aws.clients.s3,
-      bucket: aws.bucket,
-      prefix: '',
-      sources: [SOURCE],
-      streams: new StateStore(aws.clients.documents, aws.tableName),
-      notaryState: new NotaryStateStore(aws.clients.documents, aws.tableName),
-      signer,
-      log: quiet,
-    });
+  const notarize = () => runNotary(localNotaryDependencies(aws, { sources: [SOURCE], signer, log: quiet }));
   let digests = 0;
 
   // Loaded once the environment is set, as Lambda loads the handler after setting the function's variables.

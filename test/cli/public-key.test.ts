@@ -7,10 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GetPublicKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { mockClient } from 'aws-sdk-client-mock';
+import { localNotaryDependencies } from '../../dev/local/notary';
 import { runNotary } from '../../lambdas/notary/notary';
-import { NotaryStateStore } from '../../lambdas/notary/notary-state';
 import { LocalDigestSigner, publicKeyFingerprint, readPublicKey } from '../../lambdas/shared/archive/digest';
-import { StateStore } from '../../lambdas/shared/state-store';
 import { MemoryLog, SOURCE, startEnvironment, type TestEnvironment } from '../support/environment';
 import { cli, temporaryDir } from './support';
 
@@ -36,16 +35,7 @@ describe('public-key and verify --key-id', () => {
     env.sim.generate(STREAM, 300, { from: now - 86_400_000, to: now - 60_000 });
     const run = await env.run();
     if (run instanceof Error) throw run;
-    await runNotary({
-      s3: env.aws.clients.s3,
-      bucket: env.aws.bucket,
-      prefix: '',
-      sources: [SOURCE],
-      streams: new StateStore(env.aws.clients.documents, env.aws.tableName),
-      notaryState: new NotaryStateStore(env.aws.clients.documents, env.aws.tableName),
-      signer,
-      log: new MemoryLog(),
-    });
+    await runNotary(localNotaryDependencies(env.aws, { sources: [SOURCE], signer, log: new MemoryLog() }));
   });
   afterEach(async () => {
     kms.reset();

@@ -2,8 +2,10 @@
  * The notary against the protocol: dynalite for the state items, s3rver for the archive and
  * the digests (If-None-Match included), the real collector writing the objects it signs.
  */
+
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { localNotaryDependencies } from '../../dev/local/notary';
 import { type NotaryDependencies, NotaryRunError, runNotary } from '../../lambdas/notary/notary';
 import { type NotaryState, NotaryStateStore } from '../../lambdas/notary/notary-state';
 import { type Digest, digestKey, LocalDigestSigner, parseDigest } from '../../lambdas/shared/archive/digest';
@@ -34,17 +36,8 @@ describe('the notary', () => {
   });
   afterEach(() => env.close());
 
-  const deps = (overrides: Partial<NotaryDependencies> = {}): NotaryDependencies => ({
-    s3,
-    bucket: env.aws.bucket,
-    prefix: '',
-    sources: [SOURCE],
-    streams: new StateStore(env.aws.clients.documents, env.aws.tableName),
-    notaryState: new NotaryStateStore(env.aws.clients.documents, env.aws.tableName),
-    signer,
-    log,
-    ...overrides,
-  });
+  const deps = (overrides: Partial<NotaryDependencies> = {}): NotaryDependencies =>
+    localNotaryDependencies(env.aws, { sources: [SOURCE], signer, log, s3, ...overrides });
   const archive = () => new S3ArchiveSource(env.aws.clients.s3, env.aws.bucket);
   const readDigest = async (number: number): Promise<Digest> => {
     const object = await archive().open(digestKey('', SOURCE, number));

@@ -737,7 +737,11 @@ function duplicateFinding(
  * Sequence numbers `from..to` without an object: each one a digest signed is named by its
  * key (a deleted object), the others in ranges.
  */
-function missingRange(from: number, to: number, signed: ReadonlyMap<number, SignedRef> | undefined): Finding[] {
+function missingRange(
+  from: number,
+  to: number,
+  signed: ReadonlyMap<number, SignedRef> | undefined,
+): Finding[] {
   // Only the signed numbers are visited: a gap may span billions of sequence numbers.
   const named = [...(signed?.entries() ?? [])]
     .filter(([seq]) => seq >= from && seq <= to)
