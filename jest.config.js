@@ -18,7 +18,8 @@ module.exports = {
     '^.+\\.tsx?$': ['ts-jest', tsJest],
     '^.+\\.m?js$': ['ts-jest', tsJest],
   },
-  transformIgnorePatterns: ['/node_modules/(?!@middy/)'],
+  // ESM-only packages, compiled to CommonJS for jest: middy, and the Trino grammar the search tests parse with.
+  transformIgnorePatterns: ['/node_modules/(?!(@middy|dt-sql-parser|antlr4ng|antlr4-c3)/)'],
   setupFiles: ['<rootDir>/test/setup-env.js'],
   testTimeout: 60_000,
 };

@@ -97,7 +97,7 @@ const COMMANDS: readonly CommandDefinition[] = [
     name: 'query',
     summary: 'run a saved query or SQL over a local copy of the archive (DuckDB)',
     help: QUERY_USAGE,
-    run: async (argv, io) => (await queryCommand(parseQueryArgs(argv), io)) as ExitCode,
+    run: async (argv, io) => (await queryCommand(parseQueryArgs(argv, io.env), io)) as ExitCode,
   },
   {
     name: 'report',

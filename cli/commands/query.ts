@@ -1,9 +1,13 @@
 /**
  * `op-events-archive query`: the saved queries, or any SQL, over a local copy of the archive
- * with an embedded DuckDB; `--print --dialect athena` shows the same query as deployed to Athena.
+ * with an embedded DuckDB, or on the deployed Athena workgroup with `--athena`;
+ * `--print --dialect athena` shows the same query as deployed to Athena.
  */
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { AthenaClient } from '@aws-sdk/client-athena';
+import { AWS_MAX_ATTEMPTS, AwsTimeouts } from '../../lambdas/shared/aws-timeouts';
+import { AthenaQueryError, runOnAthena } from '../../search/athena-runner';
 import { athena, duckdb } from '../../search/dialect';
 import {
   ArchiveNotFoundError,
@@ -29,7 +33,8 @@ export const DEFAULT_ARCHIVE_DIR = '.demo/archive';
 export const QUERY_USAGE = `Usage: op-events-archive query [options] [<saved-query>]
 
 Runs a saved query (or --sql / --file) over a local copy of the archive: a folder laid out
-like the bucket (source=<s>/type=<stream>/dt=<day>/<seq>.ndjson.gz, lookups/...).
+like the bucket (source=<s>/type=<stream>/dt=<day>/<seq>.ndjson.gz, lookups/...); or, with
+--athena, on the deployed Athena workgroup, waiting for the result.
 Tables: signinattempts, itemusages, auditevents, vaults, items.
 Views: users, signinattempts_named, itemusages_named, auditevents_named.
 
@@ -43,6 +48,11 @@ Options:
   --print                 print the saved query's SQL instead of running it
   --dialect <d>           with --print: duckdb (default) or athena
   --now <instant>         count "days back" from this RFC 3339 instant instead of now
+  --athena                run on Athena (the stack's AthenaWorkGroup output) instead of --dir;
+                          needs the analyst policy (AnalystPolicyArn output)
+  --workgroup <name>      the workgroup (default $ATHENA_WORKGROUP)
+  --database <name>       the Glue database (default: the workgroup's name, as the stack names both)
+  --region <region>       AWS region (default: AWS_REGION / profile)
   -h, --help              this help
 `;
 
@@ -58,10 +68,12 @@ export interface QueryOptions {
   readonly print: boolean;
   readonly dialect: 'duckdb' | 'athena';
   readonly now?: Date;
+  /** Run on the deployed Athena workgroup instead of the local archive. */
+  readonly athena?: { readonly workGroup: string; readonly database: string; readonly region?: string };
   readonly help: boolean;
 }
 
-export function parseQueryArgs(args: readonly string[]): QueryOptions {
+export function parseQueryArgs(args: readonly string[], env: NodeJS.ProcessEnv = process.env): QueryOptions {
   const { values, positionals } = parseOrUsage(() =>
     parseArgs({
       args: [...args],
@@ -76,6 +88,10 @@ export function parseQueryArgs(args: readonly string[]): QueryOptions {
         print: { type: 'boolean', default: false },
         dialect: { type: 'string', default: 'duckdb' },
         now: { type: 'string' },
+        athena: { type: 'boolean', default: false },
+        workgroup: { type: 'string' },
+        database: { type: 'string' },
+        region: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }),
@@ -108,6 +124,25 @@ export function parseQueryArgs(args: readonly string[]): QueryOptions {
     params[match[1]] = match[2] ?? '';
   }
   const now = values.now === undefined ? undefined : parseInstant(values.now);
+  let athenaTarget: QueryOptions['athena'];
+  if (values.athena) {
+    if (values.print) throw new UsageError('--print shows the SQL; drop --athena, and use --dialect athena');
+    if (values.now !== undefined)
+      throw new UsageError('--now pins the clock of the local engine only; Athena counts from its own now');
+    const workGroup = values.workgroup ?? (env.ATHENA_WORKGROUP || undefined);
+    if (!workGroup) {
+      throw new UsageError(
+        "--athena needs --workgroup NAME (the stack's AthenaWorkGroup output) or $ATHENA_WORKGROUP",
+      );
+    }
+    athenaTarget = {
+      workGroup,
+      database: values.database ?? workGroup,
+      ...(values.region !== undefined ? { region: values.region } : {}),
+    };
+  } else if (values.workgroup !== undefined || values.database !== undefined || values.region !== undefined) {
+    throw new UsageError('--workgroup, --database and --region apply with --athena');
+  }
   return {
     archive: values.dir,
     list: values.list,
@@ -119,6 +154,7 @@ export function parseQueryArgs(args: readonly string[]): QueryOptions {
     print: values.print,
     dialect: values.dialect,
     ...(now ? { now } : {}),
+    ...(athenaTarget ? { athena: athenaTarget } : {}),
     help: values.help,
   };
 }
@@ -155,6 +191,14 @@ export async function queryCommand(options: QueryOptions, io: CommandIo): Promis
       return 2;
     }
   }
+  if (options.athena)
+    return queryAthena(
+      options.athena,
+      saved ? renderQuery(saved, athena, options.params) : (sql ?? ''),
+      options.format,
+      io,
+    );
+
   let archive: Awaited<ReturnType<typeof openLocalArchive>>;
   try {
     archive = await openLocalArchive(options.archive, options.now ? { now: options.now } : {});
@@ -171,6 +215,41 @@ export async function queryCommand(options: QueryOptions, io: CommandIo): Promis
     return 1;
   } finally {
     archive.close();
+  }
+}
+
+async function queryAthena(
+  target: NonNullable<QueryOptions['athena']>,
+  sql: string,
+  format: QueryOptions['format'],
+  io: CommandIo,
+): Promise<number> {
+  const client = new AthenaClient({
+    ...(target.region ? { region: target.region } : {}),
+    maxAttempts: AWS_MAX_ATTEMPTS,
+    requestHandler: AwsTimeouts.small,
+  });
+  try {
+    const result = await runOnAthena(client, {
+      workGroup: target.workGroup,
+      database: target.database,
+      sql,
+      onStarted: (id) => io.stderr.write(`Athena query ${id} in workgroup ${target.workGroup}...\n`),
+    });
+    io.stdout.write(formatResult(result, format));
+    if (result.scannedBytes !== undefined) {
+      io.stderr.write(`${(result.scannedBytes / 1024 / 1024).toFixed(1)} MiB scanned\n`);
+    }
+    return 0;
+  } catch (error) {
+    io.stderr.write(
+      error instanceof AthenaQueryError
+        ? `${error.message}\n`
+        : `query failed: ${(error as Error).message}\n`,
+    );
+    return 1;
+  } finally {
+    client.destroy();
   }
 }
 
