@@ -14,11 +14,14 @@ export const NOTIFICATION_MAX_RECEIVES = 5;
 
 /**
  * Key patterns, below the archive prefix, of every object a writer of the archive creates:
- * the collectors' `source=<source>/…` and the backfills' `backfill/<from>_<to>/source=<source>/…`
- * (cli/backfill-naming.ts). Both are write-once for every principal (see
+ * the collectors' `source=<source>/…`, the backfills' `backfill/<from>_<to>/source=<source>/…`
+ * (cli/backfill-naming.ts) and the notary's `digests/source=<source>/…`. Both are write-once for every principal (see
  * {@link ArchiveBucket}); lookups, under `lookups/`, are meant to be replaced.
  */
-export const WRITE_ONCE_KEY_PATTERNS = ['source=*', 'backfill/*'] as const;
+export const WRITE_ONCE_KEY_PATTERNS = ['source=*', 'backfill/*', 'digests/*'] as const;
+
+/** Below the archive prefix, where the notary writes its signed digests (lambdas/shared/archive/digest.ts). */
+export const DIGESTS_PREFIX = 'digests/';
 
 /** Where a later storage class takes over the archive's objects. */
 export interface ColdStorageRule {
@@ -440,6 +443,24 @@ export class ArchiveBucket extends Construct implements IArchiveBucket {
       notifications.grantPrincipal as unknown as IConstruct,
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       'The role of the function that sets the archive bucket notifications at deploy time; the managed policy lets it write its own logs, nothing else.',
+    );
+  }
+
+  /**
+   * Lets only `notaryRole` write under `digests/`: a Deny for every other principal, whatever
+   * its identity policy allows (administrators' `s3:*` included). Writes there must carry
+   * `If-None-Match` like every archive key.
+   */
+  public restrictDigestWrites(notaryRole: iam.IRole): void {
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyDigestWritesExceptTheNotary',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${this.prefix}${DIGESTS_PREFIX}*`)],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': notaryRole.roleArn } },
+      }),
     );
   }
 

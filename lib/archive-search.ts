@@ -3,13 +3,14 @@ import * as athena from 'aws-cdk-lib/aws-athena';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { athena as athenaDialect, type ValueType } from '../search/dialect';
 import { renderQuery, SAVED_QUERIES } from '../search/queries';
 import { hiveType, LOOKUP_TABLES, LOOKUPS_PREFIX, PARTITION_COLUMNS, STREAM_COLUMNS } from '../search/schema';
 import { renderView, VIEWS, type ViewDefinition } from '../search/views';
-import type { IArchiveBucket } from './archive-bucket';
+import { DIGESTS_PREFIX, type IArchiveBucket } from './archive-bucket';
 import { EVENT_STREAMS } from './config';
 import { acknowledgeWildcardResource } from './nag';
 
@@ -44,6 +45,13 @@ export interface ArchiveSearchProps {
    * digits and underscores, starting with a letter (Athena cannot use hyphens unquoted).
    */
   readonly databaseName: string;
+
+  /**
+   * The notary's signing key: analysts may read its public key (`kms:GetPublicKey`) and the
+   * digests, to check the archive with `verify`.
+   * @default - no digests
+   */
+  readonly notaryKey?: kms.IKey;
 
   /** Bucket that receives the server access logs of the query results bucket. */
   readonly accessLogBucket: s3.IBucket;
@@ -96,6 +104,7 @@ export class ArchiveSearch extends Construct {
 
   private readonly archive: IArchiveBucket;
   private readonly sourceNames: readonly string[];
+  private readonly notaryKey: kms.IKey | undefined;
 
   constructor(scope: Construct, id: string, props: ArchiveSearchProps) {
     super(scope, id);
@@ -113,6 +122,7 @@ export class ArchiveSearch extends Construct {
       );
     }
     this.archive = props.archive;
+    this.notaryKey = props.notaryKey;
     this.sourceNames = [...props.sourceNames];
     this.databaseName = props.databaseName;
     this.workGroupName = props.databaseName;
@@ -348,6 +358,7 @@ export class ArchiveSearch extends Construct {
     const readablePrefixes = [
       ...this.sourceNames.map((name) => `${prefix}source=${name}/`),
       `${prefix}${LOOKUPS_PREFIX}`,
+      ...(this.notaryKey ? [`${prefix}${DIGESTS_PREFIX}`] : []),
     ];
     const viaS3 = { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } };
     return [
@@ -417,6 +428,15 @@ export class ArchiveSearch extends Construct {
         resources: [encryptionKey.keyArn],
         conditions: viaS3,
       },
+      ...(this.notaryKey
+        ? [
+            {
+              sid: 'ReadTheNotaryPublicKey',
+              actions: ['kms:GetPublicKey', 'kms:DescribeKey'],
+              resources: [this.notaryKey.keyArn],
+            },
+          ]
+        : []),
     ];
   }
 
@@ -432,6 +452,14 @@ export class ArchiveSearch extends Construct {
         bucket.arnForObjects(`${prefix}${LOOKUPS_PREFIX}*`),
         'Athena reads the lookup CSV files the operator drops under the lookups prefix, whatever their names.',
       ],
+      ...(this.notaryKey
+        ? [
+            [
+              bucket.arnForObjects(`${prefix}${DIGESTS_PREFIX}*`),
+              'verify reads every digest the notary signed; the notary names a new key for each one.',
+            ] as [string, string],
+          ]
+        : []),
       [
         this.resultsBucket.arnForObjects('results/*'),
         'Athena writes each query result under a new key named by the query id, in a bucket that holds only results.',

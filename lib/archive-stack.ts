@@ -11,6 +11,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { ArchiveBucket } from './archive-bucket';
 import { ArchiveDashboard } from './archive-dashboard';
+import { ArchiveNotary } from './archive-notary';
 import { ArchiveSearch } from './archive-search';
 import { type DeploymentConfig, sourceId } from './config';
 import { collectorFunctionName, SourceStack } from './source-stack';
@@ -39,6 +40,7 @@ export class ArchiveStack extends Stack {
   public readonly sources: readonly SourceStack[];
   public readonly dashboard: ArchiveDashboard;
   public readonly search: ArchiveSearch;
+  public readonly notary: ArchiveNotary;
 
   constructor(scope: Construct, id: string, props: ArchiveStackProps) {
     super(scope, id, {
@@ -121,6 +123,22 @@ export class ArchiveStack extends Stack {
     // The group's name is known at synth, so no reference would make a source wait for it.
     for (const source of this.sources) source.node.addDependency(this.scheduleGroup);
 
+    this.notary = new ArchiveNotary(this, 'Notary', {
+      archive: this.archive,
+      state: this.state,
+      sourceNames: config.sources.map((source) => source.name),
+      deploymentName: config.name,
+      scheduleGroup: this.scheduleGroup,
+      interval: Duration.minutes(config.notary.scheduleMinutes),
+      logRetention: config.collector.logRetentionDays as logs.RetentionDays,
+      reserveConcurrency: config.collector.reservedConcurrency,
+    });
+    deploymentAlarms.push(...this.notary.alarms);
+    for (const alarm of this.notary.alarms) {
+      alarm.addAlarmAction(alarmAction);
+      alarm.addOkAction(alarmAction);
+    }
+
     this.dashboard = new ArchiveDashboard(this, 'Dashboard', {
       dashboardName: config.name,
       collectorTimeout: Duration.seconds(config.collector.timeoutSeconds),
@@ -141,6 +159,7 @@ export class ArchiveStack extends Stack {
       sourceNames: config.sources.map((source) => source.name),
       databaseName: config.name.replace(/-/g, '_'),
       accessLogBucket: this.archive.accessLogBucket,
+      notaryKey: this.notary.signingKey,
       ...(config.archive.expireAfterDays
         ? { partitionStart: `NOW-${config.archive.expireAfterDays}DAYS` }
         : {}),
@@ -240,6 +259,11 @@ export class ArchiveStack extends Stack {
     new CfnOutput(this, 'EncryptionKeyArn', {
       description: 'KMS key of the archive, state and created token secrets',
       value: this.encryptionKey.keyArn,
+    });
+    new CfnOutput(this, 'NotaryKeyArn', {
+      description:
+        "The notary's signing key: its public key verifies the digests (op-events-archive public-key --key-id <this>)",
+      value: this.notary.signingKey.keyArn,
     });
     new CfnOutput(this, 'DashboardUrl', {
       description: 'CloudWatch dashboard of the deployment',

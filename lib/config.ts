@@ -243,6 +243,18 @@ const configSchema = z
           .default(365),
       })
       .prefault({}),
+    notary: z
+      .strictObject({
+        scheduleMinutes: z
+          .int({ error: (issue) => `${show(issue.input)} must be a whole number of minutes` })
+          .min(5, 'must be at least 5 (minutes): a digest costs a KMS signature and an S3 write per source')
+          .max(
+            1440,
+            'must be at most 1440 (a day): verify reports a bucket whose newest digest is older than 3 hours by default',
+          )
+          .default(60),
+      })
+      .prefault({}),
     sources: z
       .array(sourceSchema)
       .min(1, 'must list at least one source')

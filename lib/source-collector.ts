@@ -3,18 +3,17 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 import type { IArchiveBucket } from './archive-bucket';
 import { collectorMetric, runAlarmPeriod } from './collector-metrics';
 import { EVENT_STREAMS, type EventStream } from './config';
+import { scheduleFunction } from './function-schedule';
 import { HouseNodejsFunction } from './house-nodejs-function';
 import { acknowledgeRule } from './nag';
 import type { IStateTable } from './state-table';
@@ -232,8 +231,21 @@ export class SourceCollector extends Construct {
     props.archive.grantSourceReadWrite(this.function, props.sourceName);
     props.state.grantSourceItems(this.function, props.sourceName);
 
-    this.scheduleDeadLetterQueue = this.createScheduleDeadLetterQueue(props);
-    this.schedule = this.createSchedule(props, enabled, interval);
+    const { schedule, deadLetterQueue } = scheduleFunction(this, {
+      function: this.function,
+      ...(props.scheduleGroup ? { group: props.scheduleGroup } : {}),
+      interval,
+      enabled,
+      ...(props.functionName ? { name: props.functionName } : {}),
+      runs: `the 1Password Events collector of source ${props.sourceName}`,
+      roleDescription: `Lets the schedule of 1Password source ${props.sourceName} invoke its collector`,
+      ...(props.deadLetterQueueEncryptionKey
+        ? { deadLetterQueueEncryptionKey: props.deadLetterQueueEncryptionKey }
+        : {}),
+      deadLetterAlarm: 'its schedule-failed alarm',
+    });
+    this.schedule = schedule;
+    this.scheduleDeadLetterQueue = deadLetterQueue;
 
     this.alarms = this.createAlarms(props, enabled, interval);
     this.alarmNames = this.alarmList().map(
@@ -316,81 +328,6 @@ export class SourceCollector extends Construct {
       resourceArns: [key.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
     });
-  }
-
-  /**
-   * EventBridge Scheduler rather than an EventBridge rule: it gives the schedule a retry
-   * policy and a dead-letter queue of its own, and invokes through a role of its own rather
-   * than a resource policy on the function.
-   */
-  private createSchedule(
-    props: SourceCollectorProps,
-    enabled: boolean,
-    interval: Duration,
-  ): scheduler.Schedule {
-    const group =
-      props.scheduleGroup ?? scheduler.ScheduleGroup.fromDefaultScheduleGroup(this, 'ScheduleGroup');
-    const role = new iam.Role(this, 'ScheduleRole', {
-      description: `Lets the schedule of 1Password source ${props.sourceName} invoke its collector`,
-      // Only schedules of this account and this group may use the role (confused deputy).
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID, 'aws:SourceArn': group.scheduleGroupArn },
-        },
-      }),
-    });
-    const key = props.deadLetterQueueEncryptionKey;
-    if (key) {
-      iam.Grant.addToPrincipal({
-        grantee: role,
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resourceArns: [key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `sqs.${Aws.REGION}.amazonaws.com` } },
-      });
-    }
-
-    const schedule = new scheduler.Schedule(this, 'Schedule', {
-      // Named like the function, so the runbook can name both.
-      ...(props.functionName ? { scheduleName: props.functionName } : {}),
-      scheduleGroup: group,
-      description: `Runs the 1Password Events collector of source ${props.sourceName}`,
-      schedule: scheduler.ScheduleExpression.rate(interval),
-      // The no-successful-run alarm counts runs per period: the ticks must come on time,
-      // not anywhere in a window.
-      timeWindow: scheduler.TimeWindow.off(),
-      enabled,
-      target: new InvokeFunctionOnly(this.function, {
-        role,
-        // The next tick is the retry; a retried invocation would only overlap it, and
-        // overlapping runs back off on the lease.
-        retryAttempts: 0,
-        // The shortest Scheduler accepts; with no retries it has nothing left to bound.
-        maxEventAge: Duration.minutes(1),
-        deadLetterQueue: this.scheduleDeadLetterQueue,
-      }),
-    });
-    // The role's permissions are a policy of their own: the first tick must not come before it.
-    schedule.node.addDependency(role);
-    return schedule;
-  }
-
-  private createScheduleDeadLetterQueue(props: SourceCollectorProps): sqs.Queue {
-    const key = props.deadLetterQueueEncryptionKey;
-    const queue = new sqs.Queue(this, 'ScheduleDeadLetterQueue', {
-      ...(props.functionName ? { queueName: `${props.functionName}-schedule-dlq` } : {}),
-      ...(key
-        ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key }
-        : { encryption: sqs.QueueEncryption.SQS_MANAGED }),
-      enforceSSL: true,
-      // The longest SQS keeps a message: an on-call engineer reads it after the alarm.
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledgeRule(
-      queue,
-      'AwsSolutions-SQS3',
-      'This queue is itself a dead-letter queue: the one of the source schedule, which puts there every invocation it could not make; its schedule-failed alarm fires on the first message.',
-    );
-    return queue;
   }
 
   private createTokenSecret(props: SourceCollectorProps): secretsmanager.Secret {
@@ -568,27 +505,5 @@ export class SourceCollector extends Construct {
       authFailure,
       scheduleFailed,
     ];
-  }
-}
-
-/**
- * A Lambda target whose role may invoke the function and nothing else. The stock
- * `LambdaInvoke` grants `lambda:InvokeFunction` on every version and alias too (`<arn>:*`),
- * which the schedule never calls.
- */
-class InvokeFunctionOnly extends schedulerTargets.LambdaInvoke {
-  private readonly target: lambda.IFunction;
-
-  constructor(target: lambda.IFunction, props: schedulerTargets.ScheduleTargetBaseProps) {
-    super(target, props);
-    this.target = target;
-  }
-
-  protected override addTargetActionToRole(role: iam.IRole): void {
-    iam.Grant.addToPrincipal({
-      grantee: role,
-      actions: ['lambda:InvokeFunction'],
-      resourceArns: [this.target.functionArn],
-    });
   }
 }

@@ -76,6 +76,23 @@ export class StateTable extends Construct implements IStateTable {
   public grantSourceItems(grantee: iam.IGrantable, sourceName: string): void {
     grantSourceItems(this, grantee, sourceName);
   }
+
+  /**
+   * Lets the notary read every stream's item (for its chain head) and read and write its own
+   * `notary:<source>` items, outside every collector's `<source>#` prefix:
+   * `dynamodb:GetItem` on the table; `dynamodb:UpdateItem` only for leading keys `notary:*`;
+   * `kms:Decrypt`, `kms:DescribeKey`, `kms:Encrypt`, `kms:GenerateDataKey` through DynamoDB.
+   */
+  public grantNotaryItems(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({ grantee, actions: ['dynamodb:GetItem'], resourceArns: [this.table.tableArn] });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['notary:*'] } },
+    });
+    grantTableKey(this, grantee);
+  }
 }
 
 class ImportedStateTable extends Construct implements IStateTable {
@@ -103,6 +120,10 @@ function grantSourceItems(state: IStateTable, grantee: iam.IGrantable, sourceNam
     resourceArns: [state.table.tableArn],
     conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${sourceName}#*`] } },
   });
+  grantTableKey(state, grantee);
+}
+
+function grantTableKey(state: IStateTable, grantee: iam.IGrantable): void {
   iam.Grant.addToPrincipal({
     grantee,
     actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],

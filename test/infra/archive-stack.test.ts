@@ -133,7 +133,7 @@ describe('archive stack (shared resources)', () => {
       });
     });
 
-    it('refuses, for every principal, a write of an archive or backfill key without If-None-Match', () => {
+    it('refuses, for every principal, a write of an archive, backfill or digest key without If-None-Match', () => {
       const prefixed = synth(withArchive({ archive: { prefix: '1password/' }, sources: [{ name: 'prod' }] }));
       const objects = (pattern: string) => ({
         'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^ArchiveBucket'), 'Arn'] }, pattern]],
@@ -147,7 +147,11 @@ describe('archive stack (shared resources)', () => {
               Effect: 'Deny',
               Principal: { AWS: '*' },
               Action: 's3:PutObject',
-              Resource: [objects('/1password/backfill/*'), objects('/1password/source=*')],
+              Resource: [
+                objects('/1password/backfill/*'),
+                objects('/1password/digests/*'),
+                objects('/1password/source=*'),
+              ],
               Condition: { Null: { 's3:if-none-match': 'true' } },
             },
             {
@@ -349,7 +353,11 @@ describe('archive stack (shared resources)', () => {
         ObjectLockEnabled: true,
         NotificationConfiguration: Match.absent(),
       });
-      defaults.parent.resourceCountIs('AWS::SQS::Queue', 0);
+      // The one queue is the notary schedule's dead-letter queue, which S3 does not send to.
+      defaults.parent.resourceCountIs('AWS::SQS::Queue', 1);
+      expect(JSON.stringify(defaults.parent.findResources('AWS::SQS::QueuePolicy'))).not.toContain(
+        's3.amazonaws.com',
+      );
     });
   });
 
@@ -439,7 +447,8 @@ describe('archive stack (shared resources)', () => {
           EventBridgeConfiguration: {},
         },
       );
-      eventBridgeOnly.parent.resourceCountIs('AWS::SQS::Queue', 0);
+      // The notary schedule's dead-letter queue only.
+      eventBridgeOnly.parent.resourceCountIs('AWS::SQS::Queue', 1);
     });
 
     it('encrypts the queue, gives it a dead-letter queue, and lets only the archive bucket send to it', () => {
@@ -447,7 +456,8 @@ describe('archive stack (shared resources)', () => {
         notifying.parent.findResources('AWS::S3::Bucket', { Properties: { ObjectLockEnabled: true } }),
       )[0];
 
-      notifying.parent.resourceCountIs('AWS::SQS::Queue', 2);
+      // The queue, its dead-letter queue, and the notary schedule's dead-letter queue.
+      notifying.parent.resourceCountIs('AWS::SQS::Queue', 3);
       notifying.parent.hasResourceProperties('AWS::SQS::Queue', {
         SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 1209600,
@@ -499,7 +509,12 @@ describe('archive stack (shared resources)', () => {
       expect(
         JSON.stringify(Object.values(notifying.parent.findResources('AWS::CloudWatch::Dashboard'))),
       ).toContain('AlarmArn}op-events-archive-notification-dead-letters');
-      defaults.parent.resourceCountIs('AWS::CloudWatch::Alarm', 0);
+      // Without the queue the deployment's own alarms are the notary's three.
+      expect(Object.keys(defaults.parent.findResources('AWS::CloudWatch::Alarm')).sort()).toEqual([
+        expect.stringMatching(/^NotaryErrors/),
+        expect.stringMatching(/^NotaryNotRunning/),
+        expect.stringMatching(/^NotaryScheduleFailed/),
+      ]);
     });
 
     it('outputs the queue for the SIEM input', () => {
@@ -518,10 +533,10 @@ describe('archive stack (shared resources)', () => {
       defaults.parent.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/op-events-archive' });
     });
 
-    it('can be an existing key: the stack then creates only a key for the alarm topic', () => {
+    it('can be an existing key: the stack then creates only a key for the alarm topic, and the notary its signing key', () => {
       const imported = synth(withArchive({ kms: { keyArn: KEY_ARN }, sources: [{ name: 'prod' }] }));
 
-      imported.parent.resourceCountIs('AWS::KMS::Key', 1);
+      imported.parent.resourceCountIs('AWS::KMS::Key', 2);
       imported.parent.hasResourceProperties('AWS::S3::Bucket', {
         ObjectLockEnabled: true,
         BucketEncryption: {
@@ -792,8 +807,8 @@ describe('archive stack (shared resources)', () => {
       const alarms = body.widgets
         .filter((widget) => widget.type === 'alarm')
         .flatMap((widget) => widget.properties.alarms as string[]);
-      // prod: 3 streams × 3 + 4; subsidiary, paused with 2 streams: 2 falling-behind, 2 cursor-reset + 3.
-      expect(alarms).toHaveLength(13 + 7);
+      // prod: 3 streams × 3 + 4; subsidiary, paused with 2 streams: 2 falling-behind, 2 cursor-reset + 3; the notary's 3.
+      expect(alarms).toHaveLength(13 + 7 + 3);
       // biome-ignore lint/suspicious/noTemplateCurlyInString: an Fn::Sub placeholder in the dashboard body
       expect(alarms).toContain('${AlarmArn}op-events-archive-prod-auth-failure');
     });

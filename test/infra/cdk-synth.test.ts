@@ -55,13 +55,15 @@ describe('cdk synth', () => {
     expect(templates.filter((file) => file.includes('.nested.'))).toHaveLength(2);
   });
 
-  it('bundles the collector handler with esbuild, source map included', () => {
+  it('bundles the collector and the notary handlers with esbuild, source maps included', () => {
     const assets = readdirSync(outdir).filter((entry) => entry.startsWith('asset.'));
-    expect(assets).toHaveLength(1);
-    const bundle = path.join(outdir, assets[0] ?? '', 'index.js');
-
-    expect(existsSync(bundle)).toBe(true);
-    expect(existsSync(`${bundle}.map`)).toBe(true);
-    expect(readFileSync(bundle, 'utf8')).toMatch(/handler/);
+    // One bundle for every collector (they share the code), one for the notary.
+    expect(assets).toHaveLength(2);
+    for (const asset of assets) {
+      const bundle = path.join(outdir, asset, 'index.js');
+      expect(existsSync(bundle)).toBe(true);
+      expect(existsSync(`${bundle}.map`)).toBe(true);
+      expect(readFileSync(bundle, 'utf8')).toMatch(/handler/);
+    }
   });
 });

@@ -41,6 +41,9 @@ function acknowledgements(root: IConstruct): { path: string; id: string; reason:
 
 /** Analysts read every source's prefix, the lookups and their query results: one finding per prefix. */
 const ANALYST_POLICY = 'op-events-archive/Search/AnalystPolicy/Resource';
+/** The notary reads every source's objects and writes the digests. */
+const NOTARY_POLICY = 'op-events-archive/Notary/FunctionRole/DefaultPolicy/Resource';
+const NOTARY_DLQ = 'op-events-archive/Notary/ScheduleDeadLetterQueue/Resource';
 
 describe('cdk-nag AwsSolutionsChecks', () => {
   it('has no unacknowledged finding on the example deployment', () => {
@@ -63,12 +66,25 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       ],
       ['op-events-archive/Source-prod/Collector/ScheduleDeadLetterQueue', 'AwsSolutions-SQS3'],
       [
+        'op-events-archive/Notary/FunctionRole',
+        'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/source=*]',
+      ],
+      [
+        'op-events-archive/Notary/FunctionRole',
+        'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/digests/*]',
+      ],
+      ['op-events-archive/Notary/ScheduleDeadLetterQueue', 'AwsSolutions-SQS3'],
+      [
         'op-events-archive/Search/AnalystPolicy',
         'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/source=prod/*]',
       ],
       [
         'op-events-archive/Search/AnalystPolicy',
         'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/lookups/*]',
+      ],
+      [
+        'op-events-archive/Search/AnalystPolicy',
+        'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/digests/*]',
       ],
       [
         'op-events-archive/Search/AnalystPolicy',
@@ -89,6 +105,10 @@ describe('cdk-nag AwsSolutionsChecks', () => {
           'op-events-archive/Source-prod/Collector/FunctionRole/DefaultPolicy/Resource',
         ],
         ['AwsSolutions-SQS3', 'op-events-archive/Source-prod/Collector/ScheduleDeadLetterQueue/Resource'],
+        ['AwsSolutions-SQS3', NOTARY_DLQ],
+        ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/digests/*]', NOTARY_POLICY],
+        ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/digests/*]', ANALYST_POLICY],
+        ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/source=*]', NOTARY_POLICY],
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/lookups/*]', ANALYST_POLICY],
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/source=prod/*]', ANALYST_POLICY],
         ['AwsSolutions-IAM5[Resource::<SearchResults593A0C2C.Arn>/results/*]', ANALYST_POLICY],
@@ -109,10 +129,14 @@ describe('cdk-nag AwsSolutionsChecks', () => {
         ],
         ['AwsSolutions-SQS3', 'op-events-archive/Source-prod/Collector/ScheduleDeadLetterQueue/Resource'],
         ['AwsSolutions-SQS3', 'op-events-archive/Source-acme/Collector/ScheduleDeadLetterQueue/Resource'],
+        ['AwsSolutions-SQS3', NOTARY_DLQ],
         [
           'AwsSolutions-IAM5[Resource::<ArchiveBucketArn>/org/1password/source=acme/*]',
           'op-events-archive/Source-acme/Collector/FunctionRole/DefaultPolicy/Resource',
         ],
+        ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/digests/*]', NOTARY_POLICY],
+        ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/digests/*]', ANALYST_POLICY],
+        ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/source=*]', NOTARY_POLICY],
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/lookups/*]', ANALYST_POLICY],
         [
           'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/source=acme/*]',
