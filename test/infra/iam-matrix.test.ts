@@ -77,7 +77,20 @@ const bucketArn = parent.getAtt(archiveBucketId, 'Arn');
 const bucketPolicy = resourcePolicy('AWS::S3::BucketPolicy', (resource) =>
   refersTo(archiveBucketId)(property(resource, 'Bucket')),
 );
-const archiveKeyArn = parent.getAtt(only(logicalIds(parentTemplate, 'AWS::KMS::Key'), 'key'), 'Arn');
+const keyId = (usage: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY') =>
+  only(
+    logicalIds(
+      parentTemplate,
+      'AWS::KMS::Key',
+      (resource) => (property(resource, 'KeyUsage') ?? 'ENCRYPT_DECRYPT') === usage,
+    ),
+    `${usage} key`,
+  );
+const archiveKeyArn = parent.getAtt(keyId('ENCRYPT_DECRYPT'), 'Arn');
+const notaryKeyArn = parent.getAtt(keyId('SIGN_VERIFY'), 'Arn');
+const notaryKeyPolicy: PolicyDocument = parent.resolve(
+  property(parentTemplate.Resources[keyId('SIGN_VERIFY')], 'KeyPolicy'),
+);
 const tableArn = parent.getAtt(only(logicalIds(parentTemplate, 'AWS::DynamoDB::Table'), 'table'), 'Arn');
 const topicId = only(logicalIds(parentTemplate, 'AWS::SNS::Topic'), 'alarm topic');
 const topicArn = parent.ref(topicId);
@@ -136,11 +149,31 @@ function collectorOf(sourceName: string) {
   };
 }
 
+/** The notary as IAM sees it: its role and the identity policies attached to it. */
+const notary = (() => {
+  const roleId = only(
+    logicalIds(parentTemplate, 'AWS::IAM::Role', (resource) =>
+      JSON.stringify(resource).includes('lambda.amazonaws.com'),
+    ).filter((id) => id.startsWith('NotaryFunctionRole')),
+    'notary role',
+  );
+  return {
+    roleArn: parent.getAtt(roleId, 'Arn'),
+    identityPolicies: logicalIds(parentTemplate, 'AWS::IAM::Policy', (resource) =>
+      refersTo(roleId)(property(resource, 'Roles')),
+    ).map((id) => ({
+      name: id,
+      policy: parent.resolve(property(parentTemplate.Resources[id], 'PolicyDocument')),
+    })),
+  };
+})();
+
 const prod = collectorOf('prod');
 const acme = collectorOf('acme');
 const objectKey = (source: string) =>
   `source=${source}/type=auditevents/dt=2026-11-28/000000000007.ndjson.gz`;
 const prodObject = `${bucketArn}/${objectKey('prod')}`;
+const prodDigest = `${bucketArn}/digests/source=prod/000000000042.json`;
 
 /** What every request to S3 over TLS carries. */
 const TLS = { 'aws:SecureTransport': 'true', 's3:TlsVersion': '1.3' };
@@ -152,6 +185,15 @@ const admin = {
     {
       name: 'AdministratorOfS3',
       policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }] },
+    },
+  ],
+};
+const keyAdmin = {
+  roleArn: `arn:aws:iam::${ACCOUNT}:role/AccountAdministrator`,
+  identityPolicies: [
+    {
+      name: 'AdministratorOfKms',
+      policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'kms:*', Resource: '*' }] },
     },
   ],
 };
@@ -208,7 +250,9 @@ function simulation(
       principal: typeof principal === 'string' ? principal : principal.roleArn,
       action,
       resource: { resource, accountId: ACCOUNT },
-      contextVariables,
+      // What IAM sets for every request of a role's session.
+      contextVariables:
+        typeof principal === 'string' ? contextVariables : { 'aws:PrincipalArn': principal.roleArn, ...contextVariables },
     },
     identityPolicies: typeof principal === 'string' ? [] : principal.identityPolicies,
     serviceControlPolicies: [],
@@ -219,6 +263,8 @@ function simulation(
 
 const s3 = (actor: Actor, action: string, resource: string, context: Record<string, string> = {}) =>
   simulation(actor, action, resource, { ...TLS, ...context }, bucketPolicy);
+const sign = (actor: Actor) =>
+  simulation(actor, 'kms:Sign', notaryKeyArn, { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' }, notaryKeyPolicy);
 
 const MATRIX: Row[] = [
   {
@@ -417,6 +463,77 @@ const MATRIX: Row[] = [
     simulation: s3(admin, 's3:PutBucketPolicy', bucketArn),
   },
   {
+    actor: 'the notary',
+    request: 'PutObject of a digest, If-None-Match',
+    expected: 'Allowed',
+    simulation: s3(notary, 's3:PutObject', prodDigest, IF_NONE_MATCH),
+  },
+  {
+    actor: 'the notary',
+    request: 'PutObject of a digest without If-None-Match',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyArchiveWritesWithoutIfNoneMatch'],
+    simulation: s3(notary, 's3:PutObject', prodDigest),
+  },
+  {
+    actor: 'the notary',
+    request: 'PutObject on a source prefix',
+    expected: 'ImplicitlyDenied',
+    simulation: s3(notary, 's3:PutObject', prodObject, IF_NONE_MATCH),
+  },
+  {
+    actor: 'the notary',
+    request: 'GetObject on a source prefix (the metadata it signs)',
+    expected: 'Allowed',
+    simulation: s3(notary, 's3:GetObject', prodObject),
+  },
+  {
+    actor: 'the notary',
+    request: 'kms:Sign with the notary key',
+    expected: 'Allowed',
+    simulation: sign(notary),
+  },
+  {
+    actor: 'collector of prod',
+    request: 'PutObject of a digest',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyDigestWritesExceptTheNotary'],
+    simulation: s3(prod, 's3:PutObject', prodDigest, IF_NONE_MATCH),
+  },
+  {
+    actor: 'collector of prod',
+    request: 'kms:Sign with the notary key',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenySigningByAnyoneButTheNotary'],
+    simulation: sign(prod),
+  },
+  {
+    actor: 'administrator with s3:*',
+    request: 'PutObject of a digest, If-None-Match',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyDigestWritesExceptTheNotary'],
+    simulation: s3(admin, 's3:PutObject', prodDigest, IF_NONE_MATCH),
+  },
+  {
+    actor: 'administrator with kms:*',
+    request: 'kms:Sign with the notary key',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenySigningByAnyoneButTheNotary'],
+    simulation: sign(keyAdmin),
+  },
+  {
+    actor: 'analyst (AnalystPolicy)',
+    request: 'GetObject of a digest',
+    expected: 'Allowed',
+    simulation: s3(analyst, 's3:GetObject', prodDigest),
+  },
+  {
+    actor: 'analyst (AnalystPolicy)',
+    request: 'kms:GetPublicKey of the notary key',
+    expected: 'Allowed',
+    simulation: simulation(analyst, 'kms:GetPublicKey', notaryKeyArn, {}, notaryKeyPolicy),
+  },
+  {
     actor: 'analyst (AnalystPolicy)',
     request: 'GetObject on a source prefix',
     expected: 'Allowed',
@@ -613,6 +730,26 @@ describe('IAM evaluation matrix', () => {
 
       const outcome = await evaluate({ ...original, resourcePolicy: withoutStatement(bucketPolicy, sid) });
 
+      expect(outcome.result).toBe('Allowed');
+    });
+
+    it.each([
+      ['collector of prod', 'PutObject of a digest'],
+      ['administrator with s3:*', 'PutObject of a digest, If-None-Match'],
+    ])('bucket policy without DenyDigestWritesExceptTheNotary: %s may %s', async (actor, request) => {
+      const { simulation: original } = row(actor, request);
+      const withoutDeny = withoutStatement(bucketPolicy, 'DenyDigestWritesExceptTheNotary');
+      // The collector has no grant there at all; the administrator's s3:* is what the Deny stops.
+      const outcome = await evaluate({ ...original, resourcePolicy: withoutDeny });
+      expect(outcome.result).toBe(actor === 'administrator with s3:*' ? 'Allowed' : 'ImplicitlyDenied');
+    });
+
+    it('key policy without DenySigningByAnyoneButTheNotary: an administrator with kms:* may sign a digest', async () => {
+      const { simulation: original } = row('administrator with kms:*', 'kms:Sign with the notary key');
+      const outcome = await evaluate({
+        ...original,
+        resourcePolicy: withoutStatement(notaryKeyPolicy, 'DenySigningByAnyoneButTheNotary'),
+      });
       expect(outcome.result).toBe('Allowed');
     });
 
