@@ -9,11 +9,17 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { ArchiveBucket } from './archive-bucket';
+import { ArchiveBucket, WRITE_ONCE_KEY_PATTERNS } from './archive-bucket';
 import { ArchiveDashboard } from './archive-dashboard';
 import { ArchiveNotary } from './archive-notary';
 import { ArchiveSearch } from './archive-search';
 import { type DeploymentConfig, sourceId } from './config';
+import {
+  addBucketGuardrails,
+  addKeyGuardrails,
+  cloudFormationExecutionRoleArn,
+  GuardrailAlarms,
+} from './guardrails';
 import { collectorFunctionName, SourceStack } from './source-stack';
 import { StateTable } from './state-table';
 
@@ -41,6 +47,8 @@ export class ArchiveStack extends Stack {
   public readonly dashboard: ArchiveDashboard;
   public readonly search: ArchiveSearch;
   public readonly notary: ArchiveNotary;
+  /** Alarms on changes to the archive's protections; absent with `guardrails.changeAlarms: false`. */
+  public readonly guardrailAlarms?: GuardrailAlarms;
 
   constructor(scope: Construct, id: string, props: ArchiveStackProps) {
     super(scope, id, {
@@ -54,7 +62,7 @@ export class ArchiveStack extends Stack {
     this.encryptionKey = config.kms.keyArn
       ? kms.Key.fromKeyArn(this, 'EncryptionKey', config.kms.keyArn)
       : new kms.Key(this, 'EncryptionKey', {
-          description: `Encrypts the 1Password Events archive "${config.name}": objects, state, tokens, alarms`,
+          description: `Encrypts the 1Password Events archive "${config.name}": objects, state, tokens`,
           alias: `alias/${config.name}`,
           enableKeyRotation: true,
           // Deleting the key would make every archived object unreadable.
@@ -165,7 +173,35 @@ export class ArchiveStack extends Stack {
         : {}),
     });
 
+    this.guardrailAlarms = this.addGuardrails(config);
     this.addOutputs(config);
+  }
+
+  /**
+   * Resource-policy denials on the bucket and the keys for every principal but the break-glass
+   * roles and the CloudFormation execution role, and alarms when anyone makes those changes
+   * (README: Security, "Guardrails against administrators").
+   */
+  private addGuardrails(config: DeploymentConfig): GuardrailAlarms | undefined {
+    const exempt = [
+      ...config.guardrails.breakGlassRoleArns,
+      config.guardrails.cloudFormationExecutionRoleArn ?? cloudFormationExecutionRoleArn(this),
+    ];
+    const prefix = config.archive.prefix;
+    addBucketGuardrails(
+      this.archive.bucket,
+      WRITE_ONCE_KEY_PATTERNS.map((pattern) => this.archive.bucket.arnForObjects(`${prefix}${pattern}`)),
+      exempt,
+    );
+    if (this.encryptionKey instanceof kms.Key) addKeyGuardrails(this.encryptionKey, exempt);
+    addKeyGuardrails(this.notary.signingKey, exempt, { rotates: false });
+    if (!config.guardrails.changeAlarms) return undefined;
+    return new GuardrailAlarms(this, 'GuardrailAlarms', {
+      bucket: this.archive.bucket,
+      keys: [this.encryptionKey, this.notary.signingKey],
+      topic: this.alarmTopic,
+      namePrefix: config.name,
+    });
   }
 
   /**
@@ -186,8 +222,10 @@ export class ArchiveStack extends Stack {
       // Every alarm of the deployment is named <name>-…. CloudWatch publishes with the alarm's
       // ARN as aws:SourceArn; a person or role publishing directly carries no aws:SourceArn,
       // so the Deny refuses them whatever their identity policy allows. (Alarms of another
-      // deployment in the account whose name starts with "<name>-" match as well.)
+      // deployment in the account whose name starts with "<name>-" match as well.) The
+      // guardrail rules publish through EventBridge, with the rule's ARN.
       const alarms = `arn:${Aws.PARTITION}:cloudwatch:${Aws.REGION}:${Aws.ACCOUNT_ID}:alarm:${config.name}-*`;
+      const guardrailRules = GuardrailAlarms.ruleArnPattern(config.name);
       topic.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'AllowThisDeploymentsAlarms',
@@ -202,12 +240,24 @@ export class ArchiveStack extends Stack {
       );
       topic.addToResourcePolicy(
         new iam.PolicyStatement({
+          sid: 'AllowThisDeploymentsGuardrailRules',
+          principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+          actions: ['sns:Publish'],
+          resources: [topic.topicArn],
+          conditions: {
+            StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID },
+            ArnLike: { 'aws:SourceArn': guardrailRules },
+          },
+        }),
+      );
+      topic.addToResourcePolicy(
+        new iam.PolicyStatement({
           sid: 'DenyPublishingByAnyoneElse',
           effect: iam.Effect.DENY,
           principals: [new iam.AnyPrincipal()],
           actions: ['sns:Publish'],
           resources: [topic.topicArn],
-          conditions: { ArnNotLike: { 'aws:SourceArn': alarms } },
+          conditions: { ArnNotLike: { 'aws:SourceArn': [alarms, guardrailRules] } },
         }),
       );
     }
@@ -218,23 +268,24 @@ export class ArchiveStack extends Stack {
   }
 
   /**
-   * CloudWatch can publish to an encrypted topic only if the key policy lets it use the
-   * key. The stack can write that policy only on a key it owns: the deployment key when
-   * it creates one, otherwise a small key of the topic's own.
+   * A key of the topic's own: CloudWatch and EventBridge publish to an encrypted topic only if
+   * the key policy lets them use the key, and that grant belongs on no key that guards the
+   * archive, its state or its tokens. It holds only notifications in transit, so it may go
+   * with the stack.
    */
   private alarmTopicKey(): kms.IKey {
-    const key =
-      this.encryptionKey instanceof kms.Key
-        ? this.encryptionKey
-        : new kms.Key(this, 'AlarmTopicKey', {
-            description: 'Encrypts the alarm notifications of the 1Password Events archive',
-            enableKeyRotation: true,
-            removalPolicy: RemovalPolicy.DESTROY,
-          });
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'Encrypts the alarm notifications of the 1Password Events archive',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
     key.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublish',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        sid: 'AllowAlarmsAndGuardrailRulesToPublish',
+        principals: [
+          new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+          new iam.ServicePrincipal('events.amazonaws.com'),
+        ],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
         conditions: { StringEquals: { 'aws:SourceAccount': Aws.ACCOUNT_ID } },

@@ -63,6 +63,7 @@ const KMS_KEY_ARN = new RegExp(
   `^arn:${PARTITION}:kms:${REGION}:\\d{12}:key/(mrk-[0-9a-f]{32}|[0-9a-f-]{36})$`,
 );
 const SNS_TOPIC_ARN = new RegExp(`^arn:${PARTITION}:sns:${REGION}:\\d{12}:[A-Za-z0-9_-]{1,256}$`);
+const IAM_ROLE_ARN = new RegExp(`^arn:${PARTITION}:iam::\\d{12}:role/[\\w+=,.@/*-]{1,512}$`);
 /** Key prefixes that stay literal inside IAM resource patterns and S3 notification filters. */
 const ARCHIVE_PREFIX = /^$|^([A-Za-z0-9!_.'()=-]+\/)+$/;
 
@@ -241,6 +242,23 @@ const configSchema = z
             },
           )
           .default(365),
+      })
+      .prefault({}),
+    guardrails: z
+      .strictObject({
+        breakGlassRoleArns: z
+          .array(
+            regexWithInput(
+              IAM_ROLE_ARN,
+              "must be an IAM role ARN (arn:aws:iam::<account>:role/<name>; * allowed in the name): the role that may still change the archive's protections",
+            ),
+          )
+          .default([]),
+        cloudFormationExecutionRoleArn: regexWithInput(
+          IAM_ROLE_ARN,
+          "must be the IAM role ARN CloudFormation deploys the stack with; omit it for the CDK bootstrap's cdk-<qualifier>-cfn-exec-role",
+        ).optional(),
+        changeAlarms: z.boolean().default(true),
       })
       .prefault({}),
     notary: z

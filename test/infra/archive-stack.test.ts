@@ -599,7 +599,7 @@ describe('archive stack (shared resources)', () => {
       });
     });
 
-    it('accepts messages only from the alarms of this deployment', () => {
+    it('accepts messages only from the alarms and the guardrail rules of this deployment', () => {
       const alarms = {
         'Fn::Join': [
           '',
@@ -611,6 +611,20 @@ describe('archive stack (shared resources)', () => {
             ':',
             { Ref: 'AWS::AccountId' },
             ':alarm:op-events-archive-*',
+          ],
+        ],
+      };
+      const guardrailRules = {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':events:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':rule/op-events-archive-guardrail-*',
           ],
         ],
       };
@@ -630,24 +644,45 @@ describe('archive stack (shared resources)', () => {
               },
             },
             {
+              Sid: 'AllowThisDeploymentsGuardrailRules',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: 'sns:Publish',
+              Resource: { Ref: Match.stringLikeRegexp('^AlarmTopic') },
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                ArnLike: { 'aws:SourceArn': guardrailRules },
+              },
+            },
+            {
               Sid: 'DenyPublishingByAnyoneElse',
               Effect: 'Deny',
               Principal: { AWS: '*' },
               Action: 'sns:Publish',
               Resource: { Ref: Match.stringLikeRegexp('^AlarmTopic') },
-              Condition: { ArnNotLike: { 'aws:SourceArn': alarms } },
+              Condition: { ArnNotLike: { 'aws:SourceArn': [alarms, guardrailRules] } },
             },
           ]),
         },
       });
     });
 
-    it('lets CloudWatch alarms use the key that encrypts it', () => {
+    it('is encrypted with a key of its own, which CloudWatch alarms and the guardrail rules may use', () => {
+      const topicKey = Object.keys(
+        defaults.parent.findResources('AWS::KMS::Key', {
+          Properties: { Description: 'Encrypts the alarm notifications of the 1Password Events archive' },
+        }),
+      );
+      expect(topicKey).toHaveLength(1);
+      defaults.parent.hasResourceProperties('AWS::SNS::Topic', {
+        KmsMasterKeyId: { 'Fn::GetAtt': [topicKey[0], 'Arn'] },
+      });
       defaults.parent.hasResourceProperties('AWS::KMS::Key', {
+        Description: 'Encrypts the alarm notifications of the 1Password Events archive',
         KeyPolicy: {
           Statement: Match.arrayWith([
             Match.objectLike({
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Principal: { Service: ['cloudwatch.amazonaws.com', 'events.amazonaws.com'] },
               Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
               Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
             }),

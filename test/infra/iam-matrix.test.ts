@@ -26,8 +26,16 @@ interface PolicyDocument {
   readonly Statement: readonly { readonly Sid?: string; readonly [key: string]: unknown }[];
 }
 
+const BREAK_GLASS_ARN = `arn:aws:iam::${ACCOUNT}:role/BreakGlass`;
+/** The CDK bootstrap's CloudFormation execution role in the made-up account and region. */
+const EXEC_ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-${REGION}`;
+
 const deployment = synth(
-  withArchive({ notifications: { sqs: true }, sources: [{ name: 'prod' }, { name: 'acme' }] }),
+  withArchive({
+    notifications: { sqs: true },
+    guardrails: { breakGlassRoleArns: [BREAK_GLASS_ARN] },
+    sources: [{ name: 'prod' }, { name: 'acme' }],
+  }),
 );
 const parentTemplate = deployment.parent.toJSON() as CfnTemplate;
 const parent = new CfnResolver(parentTemplate, {
@@ -82,12 +90,17 @@ const keyId = (usage: 'ENCRYPT_DECRYPT' | 'SIGN_VERIFY') =>
     logicalIds(
       parentTemplate,
       'AWS::KMS::Key',
-      (resource) => (property(resource, 'KeyUsage') ?? 'ENCRYPT_DECRYPT') === usage,
+      (resource) =>
+        (property(resource, 'KeyUsage') ?? 'ENCRYPT_DECRYPT') === usage &&
+        !String(property(resource, 'Description')).includes('alarm notifications'),
     ),
     `${usage} key`,
   );
 const archiveKeyArn = parent.getAtt(keyId('ENCRYPT_DECRYPT'), 'Arn');
 const notaryKeyArn = parent.getAtt(keyId('SIGN_VERIFY'), 'Arn');
+const archiveKeyPolicy: PolicyDocument = parent.resolve(
+  property(parentTemplate.Resources[keyId('ENCRYPT_DECRYPT')], 'KeyPolicy'),
+);
 const notaryKeyPolicy: PolicyDocument = parent.resolve(
   property(parentTemplate.Resources[keyId('SIGN_VERIFY')], 'KeyPolicy'),
 );
@@ -197,6 +210,21 @@ const keyAdmin = {
     },
   ],
 };
+/** A principal with every right on S3 and KMS. */
+const allPowerful = (roleArn: string): Actor => ({
+  roleArn,
+  identityPolicies: [
+    {
+      name: 'AdministratorAccess',
+      policy: {
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: ['s3:*', 'kms:*'], Resource: '*' }],
+      },
+    },
+  ],
+});
+const breakGlass = allPowerful(BREAK_GLASS_ARN);
+const cloudFormation = allPowerful(EXEC_ROLE_ARN);
 const analyst = {
   roleArn: `arn:aws:iam::${ACCOUNT}:role/SecurityAnalyst`,
   identityPolicies: [{ name: 'AnalystPolicy', policy: analystPolicy }],
@@ -252,7 +280,9 @@ function simulation(
       resource: { resource, accountId: ACCOUNT },
       // What IAM sets for every request of a role's session.
       contextVariables:
-        typeof principal === 'string' ? contextVariables : { 'aws:PrincipalArn': principal.roleArn, ...contextVariables },
+        typeof principal === 'string'
+          ? contextVariables
+          : { 'aws:PrincipalArn': principal.roleArn, ...contextVariables },
     },
     identityPolicies: typeof principal === 'string' ? [] : principal.identityPolicies,
     serviceControlPolicies: [],
@@ -263,6 +293,8 @@ function simulation(
 
 const s3 = (actor: Actor, action: string, resource: string, context: Record<string, string> = {}) =>
   simulation(actor, action, resource, { ...TLS, ...context }, bucketPolicy);
+const keyAction = (actor: Actor, action: string) =>
+  simulation(actor, action, archiveKeyArn, {}, archiveKeyPolicy);
 const sign = (actor: Actor) =>
   simulation(actor, 'kms:Sign', notaryKeyArn, { 'kms:SigningAlgorithm': 'ECDSA_SHA_256' }, notaryKeyPolicy);
 
@@ -357,19 +389,25 @@ const MATRIX: Row[] = [
   {
     actor: 'collector of prod',
     request: 'DeleteObject on its prefix',
-    expected: 'ImplicitlyDenied',
+    // No grant either: the bucket policy refuses it to everyone but break-glass.
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyDeletingArchiveObjects'],
     simulation: s3(prod, 's3:DeleteObject', prodObject),
   },
   {
     actor: 'collector of prod',
     request: 'BypassGovernanceRetention on its prefix',
-    expected: 'ImplicitlyDenied',
+    // No grant either: the bucket policy refuses it to everyone but break-glass.
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyRetentionChangesAndVersionDeletes'],
     simulation: s3(prod, 's3:BypassGovernanceRetention', prodObject),
   },
   {
     actor: 'collector of prod',
     request: 'PutObjectRetention on its prefix',
-    expected: 'ImplicitlyDenied',
+    // No grant either: the bucket policy refuses it to everyone but break-glass.
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyRetentionChangesAndVersionDeletes'],
     simulation: s3(prod, 's3:PutObjectRetention', prodObject),
   },
   {
@@ -446,21 +484,95 @@ const MATRIX: Row[] = [
   },
   {
     actor: 'administrator with s3:*',
-    request: 'DeleteObject (a delete marker; the locked version stays)',
-    expected: 'Allowed',
+    request: 'DeleteObject of an archive object (a delete marker that hides it)',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyDeletingArchiveObjects'],
     simulation: s3(admin, 's3:DeleteObject', prodObject),
   },
   {
     actor: 'administrator with s3:*',
-    request: 'BypassGovernanceRetention (not yet guarded)',
+    request: 'DeleteObject of a lookup CSV',
     expected: 'Allowed',
-    simulation: s3(admin, 's3:BypassGovernanceRetention', prodObject),
+    simulation: s3(admin, 's3:DeleteObject', `${bucketArn}/lookups/vaults/vaults.csv`),
+  },
+  ...(
+    [
+      ['BypassGovernanceRetention', 's3:BypassGovernanceRetention'],
+      ['PutObjectRetention', 's3:PutObjectRetention'],
+      ['PutObjectLegalHold', 's3:PutObjectLegalHold'],
+      ['DeleteObjectVersion', 's3:DeleteObjectVersion'],
+    ] as const
+  ).map(
+    ([name, action]): Row => ({
+      actor: 'administrator with s3:*',
+      request: `${name} on an archive object`,
+      expected: 'ExplicitlyDenied',
+      deniedBy: ['DenyRetentionChangesAndVersionDeletes'],
+      simulation: s3(admin, action, prodObject),
+    }),
+  ),
+  ...(
+    [
+      ['PutBucketPolicy', 's3:PutBucketPolicy'],
+      ['DeleteBucketPolicy', 's3:DeleteBucketPolicy'],
+      ['PutBucketObjectLockConfiguration', 's3:PutBucketObjectLockConfiguration'],
+      ['PutLifecycleConfiguration', 's3:PutLifecycleConfiguration'],
+      ['PutEncryptionConfiguration', 's3:PutEncryptionConfiguration'],
+      ['PutBucketVersioning', 's3:PutBucketVersioning'],
+    ] as const
+  ).map(
+    ([name, action]): Row => ({
+      actor: 'administrator with s3:*',
+      request: `${name} on the archive bucket`,
+      expected: 'ExplicitlyDenied',
+      deniedBy: ['DenyBucketProtectionChanges'],
+      simulation: s3(admin, action, bucketArn),
+    }),
+  ),
+  ...(
+    [
+      ['ScheduleKeyDeletion', 'kms:ScheduleKeyDeletion'],
+      ['DisableKey', 'kms:DisableKey'],
+      ['PutKeyPolicy', 'kms:PutKeyPolicy'],
+    ] as const
+  ).map(
+    ([name, action]): Row => ({
+      actor: 'administrator with kms:*',
+      request: `${name} on the archive key`,
+      expected: 'ExplicitlyDenied',
+      deniedBy: ['DenyDisablingDeletingOrRepolicingTheKey'],
+      simulation: keyAction(keyAdmin, action),
+    }),
+  ),
+  {
+    actor: 'break-glass role with s3:* and kms:*',
+    request: 'PutBucketPolicy on the archive bucket',
+    expected: 'Allowed',
+    simulation: s3(breakGlass, 's3:PutBucketPolicy', bucketArn),
   },
   {
-    actor: 'administrator with s3:*',
-    request: 'PutBucketPolicy (not yet guarded)',
+    actor: 'break-glass role with s3:* and kms:*',
+    request: 'BypassGovernanceRetention on an archive object',
     expected: 'Allowed',
-    simulation: s3(admin, 's3:PutBucketPolicy', bucketArn),
+    simulation: s3(breakGlass, 's3:BypassGovernanceRetention', prodObject),
+  },
+  {
+    actor: 'break-glass role with s3:* and kms:*',
+    request: 'ScheduleKeyDeletion on the archive key',
+    expected: 'Allowed',
+    simulation: keyAction(breakGlass, 'kms:ScheduleKeyDeletion'),
+  },
+  {
+    actor: 'CloudFormation execution role',
+    request: 'PutBucketPolicy on the archive bucket (a deploy)',
+    expected: 'Allowed',
+    simulation: s3(cloudFormation, 's3:PutBucketPolicy', bucketArn),
+  },
+  {
+    actor: 'CloudFormation execution role',
+    request: 'PutKeyPolicy on the archive key (a deploy)',
+    expected: 'Allowed',
+    simulation: keyAction(cloudFormation, 'kms:PutKeyPolicy'),
   },
   {
     actor: 'the notary',
@@ -742,6 +854,28 @@ describe('IAM evaluation matrix', () => {
       // The collector has no grant there at all; the administrator's s3:* is what the Deny stops.
       const outcome = await evaluate({ ...original, resourcePolicy: withoutDeny });
       expect(outcome.result).toBe(actor === 'administrator with s3:*' ? 'Allowed' : 'ImplicitlyDenied');
+    });
+
+    it.each([
+      ['DenyBucketProtectionChanges', 'PutBucketPolicy on the archive bucket'],
+      ['DenyRetentionChangesAndVersionDeletes', 'BypassGovernanceRetention on an archive object'],
+      ['DenyDeletingArchiveObjects', 'DeleteObject of an archive object (a delete marker that hides it)'],
+    ])('bucket policy without %s: an administrator with s3:* may %s', async (sid, request) => {
+      const { simulation: original } = row('administrator with s3:*', request);
+      const outcome = await evaluate({ ...original, resourcePolicy: withoutStatement(bucketPolicy, sid) });
+      expect(outcome.result).toBe('Allowed');
+    });
+
+    it('key policy without DenyDisablingDeletingOrRepolicingTheKey: an administrator with kms:* may schedule its deletion', async () => {
+      const { simulation: original } = row(
+        'administrator with kms:*',
+        'ScheduleKeyDeletion on the archive key',
+      );
+      const outcome = await evaluate({
+        ...original,
+        resourcePolicy: withoutStatement(archiveKeyPolicy, 'DenyDisablingDeletingOrRepolicingTheKey'),
+      });
+      expect(outcome.result).toBe('Allowed');
     });
 
     it('key policy without DenySigningByAnyoneButTheNotary: an administrator with kms:* may sign a digest', async () => {
