@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct, type IDependable } from 'constructs';
+import { viaS3For } from './kms-conditions';
 import { acknowledgeRule, acknowledgeWildcardResource } from './nag';
 
 /** Receives of a notification by SIEM readers before it moves to the dead-letter queue. */
@@ -531,7 +532,7 @@ function grantSourceReadWrite(archive: IArchiveBucket, grantee: iam.IGrantable, 
     grantee,
     actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
     resourceArns: [archive.encryptionKey.keyArn],
-    conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
+    conditions: viaS3For(archive.bucket.bucketArn, archive.sourcePrefix(sourceName)),
   });
   acknowledgeWildcardResource(
     grantee,

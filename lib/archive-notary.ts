@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,6 +10,7 @@ import { DIGEST_SIGNATURE_ALGORITHM } from '../lambdas/shared/archive/digest';
 import { type ArchiveBucket, DIGESTS_PREFIX } from './archive-bucket';
 import { scheduleFunction } from './function-schedule';
 import { HouseNodejsFunction } from './house-nodejs-function';
+import { viaS3For } from './kms-conditions';
 import { acknowledgeWildcardResource } from './nag';
 import type { StateTable } from './state-table';
 
@@ -169,7 +170,7 @@ export class ArchiveNotary extends Construct {
       grantee,
       actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
       resourceArns: [archive.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
+      conditions: viaS3For(archive.bucket.bucketArn, archive.prefix),
     });
     acknowledgeWildcardResource(
       grantee,

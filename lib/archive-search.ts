@@ -12,6 +12,7 @@ import { hiveType, LOOKUP_TABLES, LOOKUPS_PREFIX, PARTITION_COLUMNS, STREAM_COLU
 import { renderView, VIEWS, type ViewDefinition } from '../search/views';
 import { DIGESTS_PREFIX, type IArchiveBucket } from './archive-bucket';
 import { EVENT_STREAMS } from './config';
+import { viaS3For, viaServiceFor } from './kms-conditions';
 import { acknowledgeWildcardResource } from './nag';
 
 /**
@@ -324,7 +325,7 @@ export class ArchiveSearch extends Construct {
       grantee,
       actions: ['kms:GenerateDataKey'],
       resourceArns: [this.archive.encryptionKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } },
+      conditions: viaS3For(this.archive.bucket.bucketArn, `${this.archive.prefix}${LOOKUPS_PREFIX}`),
     });
     acknowledgeWildcardResource(
       grantee,
@@ -360,7 +361,13 @@ export class ArchiveSearch extends Construct {
       `${prefix}${LOOKUPS_PREFIX}`,
       ...(this.notaryKey ? [`${prefix}${DIGESTS_PREFIX}`] : []),
     ];
-    const viaS3 = { StringEquals: { 'kms:ViaService': `s3.${Aws.REGION}.amazonaws.com` } };
+    // The archive's objects and the query results, by their buckets' encryption context.
+    const viaS3 = viaServiceFor('s3', 'aws:s3:arn', [
+      bucket.bucketArn,
+      `${bucket.bucketArn}/*`,
+      this.resultsBucket.bucketArn,
+      `${this.resultsBucket.bucketArn}/*`,
+    ]);
     return [
       {
         sid: 'RunQueriesInTheWorkgroup',

@@ -6,6 +6,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { viaServiceFor } from './kms-conditions';
 import { acknowledgeRule } from './nag';
 
 /** Properties of {@link scheduleFunction}. */
@@ -68,7 +69,7 @@ export function scheduleFunction(
       grantee: role,
       actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
       resourceArns: [key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `sqs.${Aws.REGION}.amazonaws.com` } },
+      conditions: viaServiceFor('sqs', 'aws:sqs:arn', [deadLetterQueue.queueArn]),
     });
   }
 

@@ -1,4 +1,4 @@
-import { Aws, Duration, RemovalPolicy, SecretValue } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -15,6 +15,7 @@ import { collectorMetric, runAlarmPeriod } from './collector-metrics';
 import { EVENT_STREAMS, type EventStream } from './config';
 import { scheduleFunction } from './function-schedule';
 import { HouseNodejsFunction } from './house-nodejs-function';
+import { viaServiceFor } from './kms-conditions';
 import { acknowledgeRule } from './nag';
 import type { IStateTable } from './state-table';
 
@@ -326,7 +327,7 @@ export class SourceCollector extends Construct {
       grantee: this.function,
       actions: ['kms:Decrypt'],
       resourceArns: [key.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Aws.REGION}.amazonaws.com` } },
+      conditions: viaServiceFor('secretsmanager', 'SecretARN', [this.tokenSecret.secretArn]),
     });
   }
 

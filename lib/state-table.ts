@@ -3,6 +3,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { viaServiceFor } from './kms-conditions';
 
 /** The DynamoDB actions a collector uses on its own state items. */
 export const STATE_ITEM_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'] as const;
@@ -126,7 +127,14 @@ function grantSourceItems(state: IStateTable, grantee: iam.IGrantable, sourceNam
 function grantTableKey(state: IStateTable, grantee: iam.IGrantable): void {
   iam.Grant.addToPrincipal({
     grantee,
-    actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+    actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+    resourceArns: [state.encryptionKey.keyArn],
+    conditions: viaServiceFor('dynamodb', 'aws:dynamodb:tableName', [state.table.tableName]),
+  });
+  // DescribeKey carries no encryption context.
+  iam.Grant.addToPrincipal({
+    grantee,
+    actions: ['kms:DescribeKey'],
     resourceArns: [state.encryptionKey.keyArn],
     conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` } },
   });

@@ -80,7 +80,13 @@ describe('source collector (one nested stack per source)', () => {
           Effect: 'Allow',
           Action: 'kms:Decrypt',
           Resource: { Ref: 'ArchiveKeyArn' },
-          Condition: { StringEquals: { 'kms:ViaService': regionalService('secretsmanager') } },
+          // Only for this secret: the key also encrypts the archive, the state and other sources' secrets.
+          Condition: {
+            StringEquals: { 'kms:ViaService': regionalService('secretsmanager') },
+            StringLike: {
+              'kms:EncryptionContext:SecretARN': { Ref: expect.stringMatching(/^CollectorTokenSecret/) },
+            },
+          },
         },
         {
           Effect: 'Allow',
@@ -97,7 +103,16 @@ describe('source collector (one nested stack per source)', () => {
           Effect: 'Allow',
           Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
           Resource: { Ref: 'ArchiveKeyArn' },
-          Condition: { StringEquals: { 'kms:ViaService': regionalService('s3') } },
+          // The bucket key's context is the bucket's ARN; an object's, without a bucket key.
+          Condition: {
+            StringEquals: { 'kms:ViaService': regionalService('s3') },
+            StringLike: {
+              'kms:EncryptionContext:aws:s3:arn': [
+                { Ref: 'ArchiveBucketArn' },
+                { 'Fn::Join': ['', [{ Ref: 'ArchiveBucketArn' }, '/1password/source=prod/*']] },
+              ],
+            },
+          },
         },
         {
           Effect: 'Allow',
@@ -107,7 +122,16 @@ describe('source collector (one nested stack per source)', () => {
         },
         {
           Effect: 'Allow',
-          Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          Action: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+          Resource: { Ref: 'StateTableKeyArn' },
+          Condition: {
+            StringEquals: { 'kms:ViaService': regionalService('dynamodb') },
+            StringLike: { 'kms:EncryptionContext:aws:dynamodb:tableName': expect.anything() },
+          },
+        },
+        {
+          Effect: 'Allow',
+          Action: 'kms:DescribeKey',
           Resource: { Ref: 'StateTableKeyArn' },
           Condition: { StringEquals: { 'kms:ViaService': regionalService('dynamodb') } },
         },
@@ -154,7 +178,10 @@ describe('source collector (one nested stack per source)', () => {
             Effect: 'Allow',
             Action: 'kms:Decrypt',
             Resource: KEY_ARN,
-            Condition: { StringEquals: { 'kms:ViaService': regionalService('secretsmanager') } },
+            Condition: {
+              StringEquals: { 'kms:ViaService': regionalService('secretsmanager') },
+              StringLike: { 'kms:EncryptionContext:SecretARN': SECRET_ARN },
+            },
           },
         ]),
       );
@@ -337,7 +364,14 @@ describe('source collector (one nested stack per source)', () => {
           Effect: 'Allow',
           Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
           Resource: { Ref: 'ArchiveKeyArn' },
-          Condition: { StringEquals: { 'kms:ViaService': regionalService('sqs') } },
+          Condition: {
+            StringEquals: { 'kms:ViaService': regionalService('sqs') },
+            StringLike: {
+              'kms:EncryptionContext:aws:sqs:arn': {
+                'Fn::GetAtt': [expect.stringMatching(/^CollectorScheduleDeadLetterQueue/), 'Arn'],
+              },
+            },
+          },
         },
         {
           Effect: 'Allow',
