@@ -294,6 +294,15 @@ export class SourceCollector extends Construct {
     return collectorMetric('cursorResets', { source: this.sourceName, stream }, { statistic: 'Sum', period });
   }
 
+  /** Seconds since the stream last archived events, reported by every run (Maximum). */
+  public metricSecondsSinceArchived(stream: EventStream, period = Duration.minutes(5)): cloudwatch.Metric {
+    return collectorMetric(
+      'secondsSinceArchived',
+      { source: this.sourceName, stream },
+      { statistic: 'Maximum', period },
+    );
+  }
+
   /** Runs in which every stream succeeded (Sum). */
   public metricSuccessfulRuns(period = Duration.minutes(5)): cloudwatch.Metric {
     return collectorMetric('successfulRuns', { source: this.sourceName }, { statistic: 'Sum', period });
@@ -366,20 +375,23 @@ export class SourceCollector extends Construct {
       const window = props.dropOffWindows?.[stream] ?? Duration.hours(24);
       if (enabled && window !== false) {
         const hours = window.toHours();
+        // The collector reports, on every run, how long ago the stream last archived; the alarm
+        // fires on the Maximum, which points another function adds cannot lower. Runs that stop
+        // reporting are the no-successful-run alarm's, on AWS/Lambda metrics (README, Security).
         dropOff[stream] = new cloudwatch.Alarm(this, `DropOff-${stream}`, {
           alarmName: `${this.alarmNamePrefix}-${stream}-drop-off`,
           alarmDescription:
-            `No ${stream} events of 1Password source ${source} were archived in the last ${hours} h. ` +
-            'Either the account had none (a quiet stream) or collection stopped. First: check the ' +
-            `${this.alarmNamePrefix}-no-successful-run and -auth-failure alarms and the log group ${logGroup}. ` +
-            `If runs succeed and the stream is simply quiet, raise sources[].dropOffHours.${stream} in the deployment config. ` +
+            `No ${stream} events of 1Password source ${source} were archived in the last ${hours} h, although runs go on. ` +
+            'Either the account had none (a quiet stream) or the token no longer reads this stream. First: check the ' +
+            `${this.alarmNamePrefix}-auth-failure alarm and the log group ${logGroup} ("stream run finished" lines for ${stream}). ` +
+            `If the stream is simply quiet, raise sources[].dropOffHours.${stream} in the deployment config. ` +
             'README: Operate > Drop-off.',
-          metric: this.metricEventsArchived(stream, Duration.hours(1)),
-          threshold: 1,
-          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-          evaluationPeriods: hours,
-          datapointsToAlarm: hours,
-          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+          metric: this.metricSecondsSinceArchived(stream, runPeriod),
+          threshold: hours * 3600,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          evaluationPeriods: 1,
+          // No data means no run held the lease: the no-successful-run alarm covers that.
+          treatMissingData: cloudwatch.TreatMissingData.IGNORE,
         });
       }
       fallingBehind[stream] = new cloudwatch.Alarm(this, `FallingBehind-${stream}`, {
@@ -436,7 +448,18 @@ export class SourceCollector extends Construct {
             'runs fail, time out, are throttled, or do not start. First: check the collector-errors, auth-failure and schedule-failed alarms, ' +
             `then the Invocations and Throttles of function ${functionName}, and that its schedule ${this.schedule.scheduleName} is ENABLED. ` +
             'README: Operate > No successful run.',
-          metric: this.metricSuccessfulRuns(runPeriod),
+          // Invocations that did not fail, from AWS/Lambda: no other function can publish there,
+          // so none can keep this alarm quiet (README, Security). The handler throws whenever a
+          // stream failed, so a run with a failed stream is an error.
+          metric: new cloudwatch.MathExpression({
+            expression: 'FILL(invocations, 0) - FILL(errors, 0)',
+            usingMetrics: {
+              invocations: this.function.metricInvocations({ statistic: 'Sum', period: runPeriod }),
+              errors: this.function.metricErrors({ statistic: 'Sum', period: runPeriod }),
+            },
+            label: 'successful runs',
+            period: runPeriod,
+          }),
           threshold: 1,
           comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
           evaluationPeriods: RUN_ALARM_PERIODS,

@@ -167,6 +167,10 @@ export async function runCollector(
       errorsByKind: result.errorsByKind,
       lagSeconds: ageSeconds,
       behindSeconds: result.status === 'ok' && !result.caughtUp && result.pages > 0 ? ageSeconds : undefined,
+      secondsSinceArchived:
+        result.lastArchivedAt === undefined
+          ? undefined
+          : Math.max(0, Math.round((finishedAt - Date.parse(result.lastArchivedAt)) / 1000)),
     });
     if (result.error instanceof AuthError || result.error instanceof SecretError) authFailures += 1;
     log.info('stream run finished', {

@@ -93,6 +93,12 @@ export interface StreamSummary {
   readonly counts: Record<string, number>;
   readonly firstSeq: number | undefined;
   readonly lastSeq: number | undefined;
+  /**
+   * When the stream last archived events (its last commit), or, if it never has, when its
+   * first run began: the drop-off alarm measures the time since. `undefined` when the run
+   * did not get the lease.
+   */
+  readonly lastArchivedAt: string | undefined;
   readonly error: Error | undefined;
   readonly reason: string | undefined;
 }
@@ -634,6 +640,9 @@ export class StreamCollector {
       counts: this.counts,
       firstSeq: this.firstSeq,
       lastSeq: this.lastSeq,
+      // `state` is unset when the lease was not taken.
+      lastArchivedAt:
+        (this.state as StreamState | undefined) && (this.state.lastCommitAt ?? this.state.firstRunAt),
       error,
       reason,
     };

@@ -40,6 +40,12 @@ export const MetricName = {
   apiErrors: 'ApiErrors',
   /** [Source] 401/403 from the Events API or an unusable token (Count, only when > 0). */
   authFailures: 'AuthFailures',
+  /**
+   * [Source, Stream] Seconds since the stream last archived events, or since its first run if
+   * it never has; every run that held the stream's lease (Seconds). The drop-off alarm reads
+   * its Maximum, which extra data points cannot lower.
+   */
+  secondsSinceArchived: 'SecondsSinceArchived',
   /** [Source] 1 for every invocation in which every stream succeeded (Count). */
   successfulRuns: 'SuccessfulRuns',
 } as const;

@@ -30,6 +30,8 @@ export interface StreamMetrics {
   readonly lagSeconds: number | undefined;
   /** Set when the run stopped while the API still had more: seconds from the newest archived event to now. */
   readonly behindSeconds: number | undefined;
+  /** Seconds since the stream last archived events (or, if it never has, since its first run); set by every run that held the lease. */
+  readonly secondsSinceArchived: number | undefined;
 }
 
 /** Where the collector's metrics go. */
@@ -66,6 +68,10 @@ export class EmfMetricsSink implements MetricsSink {
         metrics.addMetric(MetricName.lagSeconds, MetricUnit.Seconds, m.lagSeconds);
       if (m.behindSeconds !== undefined)
         metrics.addMetric(MetricName.behindSeconds, MetricUnit.Seconds, m.behindSeconds);
+      // A gauge on every run, not a counter: the drop-off alarm fires on its value, so data
+      // another function adds can never lower it (README, Security).
+      if (m.secondsSinceArchived !== undefined)
+        metrics.addMetric(MetricName.secondsSinceArchived, MetricUnit.Seconds, m.secondsSinceArchived);
     });
     for (const [kind, count] of m.errorsByKind) {
       if (count === 0) continue;

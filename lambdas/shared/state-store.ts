@@ -69,6 +69,10 @@ export interface StreamState {
   readonly objectsWritten: number;
   readonly newestEventTime: string | undefined;
   readonly lastRunAt: string | undefined;
+  /** When the stream's first run took the lease: how long a stream that never archived has been watched. */
+  readonly firstRunAt: string | undefined;
+  /** When the stream last committed a batch: when it last archived events. */
+  readonly lastCommitAt: string | undefined;
   readonly lastSuccessAt: string | undefined;
   readonly lastError: string | undefined;
 }
@@ -129,7 +133,8 @@ export class StateStore {
           UpdateExpression:
             'SET leaseOwner = :owner, leaseExpiresAt = :expiresAt, #source = :source, #stream = :stream, ' +
             'cursorVersion = if_not_exists(cursorVersion, :zero), nextSeq = if_not_exists(nextSeq, :one), ' +
-            'prevSha256 = if_not_exists(prevSha256, :genesis), lastRunAt = :nowIso',
+            'prevSha256 = if_not_exists(prevSha256, :genesis), firstRunAt = if_not_exists(firstRunAt, :nowIso), ' +
+            'lastRunAt = :nowIso',
           ConditionExpression:
             'attribute_not_exists(leaseExpiresAt) OR leaseExpiresAt < :now OR leaseOwner = :owner',
           ExpressionAttributeNames: { '#source': 'source', '#stream': 'stream' },
@@ -236,6 +241,7 @@ export class StateStore {
       eventsArchived: state.eventsArchived + committed.eventCount,
       objectsWritten: state.objectsWritten + 1,
       newestEventTime: newest,
+      lastCommitAt: new Date(now).toISOString(),
     };
   }
 
@@ -454,6 +460,8 @@ function toState(item: Record<string, unknown>): StreamState {
     objectsWritten: Number(item.objectsWritten ?? 0),
     newestEventTime: item.newestEventTime as string | undefined,
     lastRunAt: item.lastRunAt as string | undefined,
+    firstRunAt: item.firstRunAt as string | undefined,
+    lastCommitAt: item.lastCommitAt as string | undefined,
     lastSuccessAt: item.lastSuccessAt as string | undefined,
     lastError: item.lastError as string | undefined,
   };

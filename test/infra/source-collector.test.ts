@@ -40,6 +40,12 @@ function alarms(template: Template): Record<string, Record<string, unknown>> {
   return byName;
 }
 
+/** One entry of a metric-math alarm's `Metrics`. */
+interface AlarmMetric {
+  readonly Expression?: string;
+  readonly MetricStat?: { readonly Metric: { readonly Namespace: string; readonly MetricName: string } };
+}
+
 const regionalService = (service: string) => ({
   'Fn::Join': ['', [`${service}.`, { Ref: 'AWS::Region' }, '.amazonaws.com']],
 });
@@ -468,33 +474,29 @@ describe('source collector (one nested stack per source)', () => {
       }
     });
 
-    it('drop-off: no events archived in 24 hourly periods, missing data breaching', () => {
+    it('drop-off: a run reports the stream last archived 24 h ago or more; silence is the no-successful-run alarm’s', () => {
       expect(alarms(prod)['op-events-archive-prod-itemusages-drop-off']).toMatchObject({
         Namespace: 'OnePasswordEventsArchive',
-        MetricName: 'EventsArchived',
+        MetricName: 'SecondsSinceArchived',
         Dimensions: [
           { Name: 'Source', Value: 'prod' },
           { Name: 'Stream', Value: 'itemusages' },
         ],
-        Statistic: 'Sum',
-        Period: 3600,
-        EvaluationPeriods: 24,
-        DatapointsToAlarm: 24,
-        Threshold: 1,
-        ComparisonOperator: 'LessThanThreshold',
-        TreatMissingData: 'breaching',
+        Statistic: 'Maximum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 24 * 3600,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        TreatMissingData: 'ignore',
       });
     });
 
     it('drop-off: follows each stream’s window, and is left out where the config says false', () => {
       const quiet = alarms(deployment.source('quiet'));
 
-      expect(quiet['op-events-archive-quiet-auditevents-drop-off']).toMatchObject({
-        Period: 3600,
-        EvaluationPeriods: 72,
-      });
+      expect(quiet['op-events-archive-quiet-auditevents-drop-off']).toMatchObject({ Threshold: 72 * 3600 });
       expect(quiet['op-events-archive-quiet-signinattempts-drop-off']).toMatchObject({
-        EvaluationPeriods: 24,
+        Threshold: 24 * 3600,
       });
       expect(quiet['op-events-archive-quiet-itemusages-drop-off']).toBeUndefined();
     });
@@ -551,26 +553,65 @@ describe('source collector (one nested stack per source)', () => {
       });
     });
 
-    it('no successful run: no complete run in 3 periods, missing data breaching', () => {
-      expect(alarms(prod)['op-events-archive-prod-no-successful-run']).toMatchObject({
-        MetricName: 'SuccessfulRuns',
-        Dimensions: [{ Name: 'Source', Value: 'prod' }],
-        Statistic: 'Sum',
-        Period: 300,
+    it('no successful run: no invocation without an error in 3 periods, from AWS/Lambda, missing data breaching', () => {
+      const alarm = alarms(prod)['op-events-archive-prod-no-successful-run'];
+      expect(alarm).toMatchObject({
         EvaluationPeriods: 3,
         Threshold: 1,
         ComparisonOperator: 'LessThanThreshold',
         TreatMissingData: 'breaching',
       });
+      const metrics = alarm?.Metrics as AlarmMetric[];
+      expect(metrics.find((metric) => metric.Expression)).toMatchObject({
+        Expression: 'FILL(invocations, 0) - FILL(errors, 0)',
+        ReturnData: true,
+      });
+      for (const name of ['Invocations', 'Errors']) {
+        expect(
+          metrics.find((metric) => metric.MetricStat?.Metric.MetricName === name)?.MetricStat,
+        ).toMatchObject({
+          Metric: {
+            Namespace: 'AWS/Lambda',
+            Dimensions: [
+              { Name: 'FunctionName', Value: { Ref: expect.stringMatching(/^CollectorFunction/) } },
+            ],
+          },
+          Period: 300,
+          Stat: 'Sum',
+        });
+      }
+    });
+
+    it('no alarm that fires on missing or low data reads a metric another function could publish', () => {
+      // Any function can print EMF into the project's namespace under any Source: such points
+      // can only add data. An alarm that fires on absence or on a low value must therefore read
+      // AWS/ metrics only, which nobody but AWS publishes.
+      for (const { collector } of deployment.stack.sources) {
+        for (const [name, alarm] of Object.entries(alarms(deployment.source(collector.sourceName)))) {
+          const lowOrMissing =
+            String(alarm.ComparisonOperator).startsWith('LessThan') || alarm.TreatMissingData === 'breaching';
+          if (!lowOrMissing) continue;
+          const namespaces = alarm.Metrics
+            ? (alarm.Metrics as AlarmMetric[]).flatMap((metric) =>
+                metric.MetricStat ? [metric.MetricStat.Metric.Namespace] : [],
+              )
+            : [alarm.Namespace];
+          expect({
+            name,
+            namespaces: namespaces.filter((namespace) => !String(namespace).startsWith('AWS/')),
+          }).toEqual({
+            name,
+            namespaces: [],
+          });
+        }
+      }
     });
 
     it('widens the run alarms’ period to a slower schedule', () => {
       const acme = alarms(deployment.source('acme'));
 
-      expect(acme['op-events-archive-acme-no-successful-run']).toMatchObject({
-        Period: 600,
-        EvaluationPeriods: 3,
-      });
+      expect(acme['op-events-archive-acme-no-successful-run']).toMatchObject({ EvaluationPeriods: 3 });
+      expect(JSON.stringify(acme['op-events-archive-acme-no-successful-run'])).toContain('"Period":600');
       expect(acme['op-events-archive-acme-collector-errors']).toMatchObject({ Period: 600 });
     });
 

@@ -23,6 +23,7 @@ const QUIET_STREAM: StreamMetrics = {
   errorsByKind: new Map(),
   lagSeconds: undefined,
   behindSeconds: undefined,
+  secondsSinceArchived: undefined,
 };
 
 describe('EmfMetricsSink', () => {
@@ -122,6 +123,17 @@ describe('EmfMetricsSink', () => {
     }
 
     expect(emitted()[0]?._aws.CloudWatchMetrics[0]?.Namespace).toBe('FromEnvironment');
+  });
+
+  it('writes the seconds since the stream last archived on every run, quiet or not: a gauge, not a counter', () => {
+    new EmfMetricsSink('TestNamespace').stream('prod', 'auditevents', {
+      ...QUIET_STREAM,
+      secondsSinceArchived: 7200,
+    });
+
+    const [document] = emitted();
+    expect(metricNames(document)).toEqual(['SecondsSinceArchived']);
+    expect(document).toMatchObject({ Source: 'prod', Stream: 'auditevents', SecondsSinceArchived: 7200 });
   });
 
   it('omits counters that are zero', () => {
