@@ -410,7 +410,8 @@ export class ArchiveSearch extends Construct {
       },
       {
         sid: 'ListTheArchive',
-        actions: ['s3:ListBucket'],
+        // ListBucketVersions: verify reports keys with a second version or a delete marker.
+        actions: ['s3:ListBucket', 's3:ListBucketVersions'],
         resources: [bucket.bucketArn],
         conditions: { StringLike: { 's3:prefix': readablePrefixes.map((path) => `${path}*`) } },
       },

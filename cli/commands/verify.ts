@@ -2,9 +2,10 @@ import type { KeyObject } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { GetPublicKeyCommand } from '@aws-sdk/client-kms';
-import { publicKeyFingerprint, readPublicKey } from '../../lambdas/shared/archive/digest';
+import { digestPrefix, publicKeyFingerprint, readPublicKey } from '../../lambdas/shared/archive/digest';
 import { checkDigests, type DigestCheck } from '../../lambdas/shared/archive/digest-check';
 import { FileArchive } from '../../lambdas/shared/archive/file-archive';
+import { streamPrefix } from '../../lambdas/shared/archive/format';
 import { type ArchiveSource, S3ArchiveSource } from '../../lambdas/shared/archive/source';
 import {
   type CommittedChain,
@@ -14,6 +15,7 @@ import {
   VerificationAborted,
   verifyStream,
 } from '../../lambdas/shared/archive/verifier';
+import { findRewrittenKeys, type VersionFinding } from '../../lambdas/shared/archive/versions';
 import { EVENT_TYPES, type EventType } from '../../lambdas/shared/event-types';
 import { StateStore, type StreamState, streamKey } from '../../lambdas/shared/state-store';
 import {
@@ -71,6 +73,9 @@ Options:
                          the digests offline; the demo writes one beside its archive
   --digest-max-age H     a newest digest older than H hours is a finding (default 3 with --bucket,
                          not checked with --dir)
+  --skip-versions        with --bucket, do not list object versions (by default every key with a
+                         second version or a delete marker is a finding; needs s3:ListBucketVersions,
+                         which the analyst policy grants). A local copy has no versions.
   --from-seq N           start the chain at N, for an archive whose oldest objects were expired on purpose
   --concurrency N        objects read at once (default 16)
   --memory-mb N          memory for the duplicate check (default 256, at most 2048); past it,
@@ -104,6 +109,8 @@ export interface VerifyOptions {
     | { readonly kind: 'pem'; readonly file: string }
     | undefined;
   readonly digestMaxAgeHours: number | undefined;
+  /** List object versions (bucket only). */
+  readonly versions: boolean;
   readonly fromSeq: number | undefined;
   readonly concurrency: number;
   readonly memoryMb: number;
@@ -127,6 +134,7 @@ export function parseVerifyArgs(argv: string[], io: Pick<CliIo, 'env' | 'stderr'
     'key-id': { type: 'string' },
     'public-key': { type: 'string' },
     'digest-max-age': { type: 'string' },
+    'skip-versions': { type: 'boolean' },
     'from-seq': { type: 'string' },
     concurrency: { type: 'string' },
     'memory-mb': { type: 'string' },
@@ -169,6 +177,7 @@ export function parseVerifyArgs(argv: string[], io: Pick<CliIo, 'env' | 'stderr'
         : values.dir === undefined
           ? 3
           : undefined,
+    versions: values['skip-versions'] !== true && values.dir === undefined,
     fromSeq:
       values['from-seq'] === undefined ? undefined : positiveInteger(values['from-seq'], 'from-seq', 1),
     concurrency: positiveInteger(values.concurrency, 'concurrency', 16, 256),
@@ -200,9 +209,13 @@ export interface VerifyResult {
   readonly findingsByKind: Partial<Record<FindingKind | DigestFindingKind, number>>;
   /** The digest walk; `undefined` when no notary key was given, or for a backfill (the notary signs the collectors' streams only). */
   readonly digests: DigestSummary | undefined;
+  /** Keys with a second version or a delete marker; `undefined` for a local copy or with --skip-versions. */
+  readonly versions:
+    | { readonly versionsListed: number; readonly findings: VersionFinding[]; readonly unsupported?: boolean }
+    | undefined;
 }
 
-type DigestFindingKind = DigestCheck['findings'][number]['kind'];
+type DigestFindingKind = DigestCheck['findings'][number]['kind'] | VersionFinding['kind'];
 
 export interface DigestSummary {
   readonly digestPrefix: string;
@@ -327,12 +340,29 @@ export async function verify(options: VerifyOptions, deps: VerifyDependencies): 
   const durationMs = Math.max(1, io.now() - started);
   const objectsChecked = sum(streams, (s) => s.objectsChecked);
   const events = sum(streams, (s) => s.events);
+  let versions: VerifyResult['versions'];
+  if (options.versions && options.archive.kind === 'bucket') {
+    versions = await listRewrittenKeys(options, deps, digests !== undefined);
+    if (versions.unsupported) {
+      notes.push(
+        `${archive.location} does not list object versions (ListObjectVersions): replaced and hidden objects not checked`,
+      );
+      versions = undefined;
+    }
+  }
   const findingsByKind: VerifyResult['findingsByKind'] = {};
-  for (const finding of [...(digests?.findings ?? []), ...streams.flatMap((s) => s.findings)]) {
+  for (const finding of [
+    ...(digests?.findings ?? []),
+    ...(versions?.findings ?? []),
+    ...streams.flatMap((s) => s.findings),
+  ]) {
     findingsByKind[finding.kind] = (findingsByKind[finding.kind] ?? 0) + 1;
   }
   const result: VerifyResult = {
-    ok: streams.every((s) => s.findings.length === 0) && (digests?.findings.length ?? 0) === 0,
+    ok:
+      streams.every((s) => s.findings.length === 0) &&
+      (digests?.findings.length ?? 0) === 0 &&
+      (versions?.findings.length ?? 0) === 0,
     location: archive.location,
     source: options.source,
     prefix: options.prefix,
@@ -353,9 +383,46 @@ export async function verify(options: VerifyOptions, deps: VerifyDependencies): 
       findings: digests.findings,
       objectsSigned: sum(options.streams, (stream) => digests?.signed.get(stream)?.size ?? 0),
     },
+    versions,
   };
   io.stdout.write(options.json ? toJson(result) : render(result, notes, options.maxFindings));
   return result.ok ? ExitCode.ok : ExitCode.problems;
+}
+
+/** Every version under the verified streams' prefixes (and the digests'), for keys written twice or hidden. */
+async function listRewrittenKeys(
+  options: VerifyOptions,
+  deps: VerifyDependencies,
+  withDigests: boolean,
+): Promise<NonNullable<VerifyResult['versions']>> {
+  if (options.archive.kind !== 'bucket') throw new Error('versions are listed in a bucket only');
+  const prefixes = [
+    ...options.streams.map((stream) => streamPrefix(options.prefix, options.source, stream)),
+    ...(withDigests ? [digestPrefix(options.prefix, options.source)] : []),
+  ];
+  const findings: VersionFinding[] = [];
+  let versionsListed = 0;
+  for (const prefix of prefixes) {
+    try {
+      const listed = await findRewrittenKeys(deps.aws.s3(), options.archive.bucket, prefix, deps.io.signal);
+      findings.push(...listed.findings);
+      versionsListed += listed.versionsListed;
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'MethodNotAllowed' || name === 'NotImplemented') {
+        // An S3-compatible server without versioning (a local one): AWS S3 always answers.
+        return { versionsListed, findings, unsupported: true };
+      }
+      if (name === 'AccessDenied') {
+        throw new UsageError(
+          `listing the versions under ${prefix} was refused: verify needs s3:ListBucketVersions on the bucket (the analyst ` +
+            'policy grants it), or --skip-versions to leave out the check for replaced and hidden objects',
+        );
+      }
+      throw error;
+    }
+  }
+  return { versionsListed, findings };
 }
 
 async function loadPublicKey(
@@ -410,7 +477,7 @@ function render(result: VerifyResult, notes: string[], maxFindings: number): str
   const lines: string[] = [];
   lines.push(`Verifying ${result.location}, source ${result.source}, prefix "${result.prefix}"`);
   lines.push('');
-  const width = Math.max('digests'.length, ...result.streams.map((s) => s.stream.length));
+  const width = Math.max('versions'.length, ...result.streams.map((s) => s.stream.length));
   if (result.digests) lines.push(...renderDigests(result.digests, width, maxFindings));
   for (const stream of result.streams) {
     const name = stream.stream.padEnd(width);
@@ -434,6 +501,7 @@ function render(result: VerifyResult, notes: string[], maxFindings: number): str
       lines.push(`  ... and ${count(stream.findings.length - maxFindings)} more (--json lists all)`);
     }
   }
+  if (result.versions) lines.push(...renderVersions(result.versions, width, maxFindings));
   for (const note of notes) lines.push(`note: ${note}`);
   lines.push('');
   lines.push(
@@ -454,6 +522,24 @@ function render(result: VerifyResult, notes: string[], maxFindings: number): str
     lines.push(`Result: PROBLEMS FOUND (${kinds}). See README §Operate > Verify for what each means.`);
   }
   return `${lines.join('\n')}\n`;
+}
+
+function renderVersions(
+  versions: NonNullable<VerifyResult['versions']>,
+  width: number,
+  maxFindings: number,
+): string[] {
+  const name = 'versions'.padEnd(width);
+  const span = `${count(versions.versionsListed)} object versions listed`;
+  if (versions.findings.length === 0) return [`${name}  OK      ${span}; every key has its one version`];
+  const lines = [`${name}  FAILED  ${span}; ${plural(versions.findings.length, 'problem')}:`];
+  for (const finding of versions.findings.slice(0, maxFindings)) {
+    lines.push(`  ${finding.kind.padEnd(14)}  ${finding.key}: ${finding.detail}`);
+  }
+  if (versions.findings.length > maxFindings) {
+    lines.push(`  ... and ${count(versions.findings.length - maxFindings)} more (--json lists all)`);
+  }
+  return lines;
 }
 
 function renderDigests(summary: DigestSummary, width: number, maxFindings: number): string[] {

@@ -335,7 +335,8 @@ describe('ArchiveSearch', () => {
       });
       expect(bySid('ReadTheArchive')?.Resource).toHaveLength(3);
       expect(bySid('ListTheArchive')).toMatchObject({
-        Action: 's3:ListBucket',
+        // Versions too: verify reports keys replaced or hidden behind a delete marker.
+        Action: ['s3:ListBucket', 's3:ListBucketVersions'],
         Condition: { StringLike: { 's3:prefix': ['source=prod/*', 'source=subsidiary/*', 'lookups/*'] } },
       });
       expect(bySid('DecryptTheArchiveEncryptTheResults')).toMatchObject({
