@@ -529,33 +529,40 @@ function renderVersions(
   width: number,
   maxFindings: number,
 ): string[] {
-  const name = 'versions'.padEnd(width);
   const span = `${count(versions.versionsListed)} object versions listed`;
-  if (versions.findings.length === 0) return [`${name}  OK      ${span}; every key has its one version`];
-  const lines = [`${name}  FAILED  ${span}; ${plural(versions.findings.length, 'problem')}:`];
-  for (const finding of versions.findings.slice(0, maxFindings)) {
-    lines.push(`  ${finding.kind.padEnd(14)}  ${finding.key}: ${finding.detail}`);
-  }
-  if (versions.findings.length > maxFindings) {
-    lines.push(`  ... and ${count(versions.findings.length - maxFindings)} more (--json lists all)`);
-  }
-  return lines;
+  return renderSection(
+    'versions'.padEnd(width),
+    `${span}; every key has its one version`,
+    span,
+    versions.findings,
+    maxFindings,
+  );
 }
 
 function renderDigests(summary: DigestSummary, width: number, maxFindings: number): string[] {
-  const name = 'digests'.padEnd(width);
   const span =
     summary.digests === 0
       ? `none under ${summary.digestPrefix}`
       : `${count(summary.digests)} digests, ${count(summary.valid)} signed by the key ${summary.publicKeyFingerprint.slice(0, 16)}…, ` +
         `newest ${summary.newest?.endTime ?? '-'}; they sign ${count(summary.objectsSigned)} objects`;
-  if (summary.findings.length === 0) return [`${name}  OK      ${span}`];
-  const lines = [`${name}  FAILED  ${span}; ${plural(summary.findings.length, 'problem')}:`];
-  for (const finding of summary.findings.slice(0, maxFindings)) {
+  return renderSection('digests'.padEnd(width), span, span, summary.findings, maxFindings);
+}
+
+/** A line for a check that is not a stream's (digests, versions), and its findings. */
+function renderSection(
+  name: string,
+  okSpan: string,
+  span: string,
+  findings: ReadonlyArray<{ kind: string; key: string; detail: string }>,
+  maxFindings: number,
+): string[] {
+  if (findings.length === 0) return [`${name}  OK      ${okSpan}`];
+  const lines = [`${name}  FAILED  ${span}; ${plural(findings.length, 'problem')}:`];
+  for (const finding of findings.slice(0, maxFindings)) {
     lines.push(`  ${finding.kind.padEnd(14)}  ${finding.key}: ${finding.detail}`);
   }
-  if (summary.findings.length > maxFindings) {
-    lines.push(`  ... and ${count(summary.findings.length - maxFindings)} more (--json lists all)`);
+  if (findings.length > maxFindings) {
+    lines.push(`  ... and ${count(findings.length - maxFindings)} more (--json lists all)`);
   }
   return lines;
 }
