@@ -295,8 +295,15 @@ export async function runCost(
     ...items.map((i) => `| ${i.item} | ${i.basis} | ${formatUsd(i.usd)} |`),
     `| **total** | | **${formatUsd(total(items))}** |`,
   ];
+  // The notary signs one digest per source an hour: a Sign, a PUT, a HEAD per new object (counted per source above as GETs it is not).
+  const notaryPerSource =
+    (HOURS_PER_MONTH / 10_000) * PRICES.kms.perTenThousandEccRequests + (HOURS_PER_MONTH / 1000) * PRICES.s3.perThousandPuts;
   const shared = [
-    `| KMS key of the deployment | ${formatUsd(PRICES.kms.keyMonth)} |`,
+    `| KMS key of the deployment (archive, state, tokens) | ${formatUsd(PRICES.kms.keyMonth)} |`,
+    `| KMS key of the alarm topic | ${formatUsd(PRICES.kms.keyMonth)} |`,
+    `| KMS key of the notary (asymmetric, signs the digests) | ${formatUsd(PRICES.kms.keyMonth)} |`,
+    `| The notary's 3 alarms | ${formatUsd(3 * PRICES.cloudWatch.standardAlarmMonth)} |`,
+    `| The notary's hourly digest, per source: a KMS Sign and an S3 PUT an hour | ${formatUsd(notaryPerSource)} |`,
     `| Dashboard (if the account already has three) | ${formatUsd(PRICES.cloudWatch.dashboardMonth)} |`,
   ];
   const idleFirst = inputs.idle.usageFirst;

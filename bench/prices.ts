@@ -53,6 +53,8 @@ export const PRICES = {
     source: 'AWS KMS pricing',
     keyMonth: 1.0,
     perTenThousandRequests: 0.03,
+    /** Sign and other requests to an asymmetric ECC key. */
+    perTenThousandEccRequests: 0.15,
   },
   fargate: {
     source: 'AWS Fargate pricing, Linux/x86',
