@@ -131,7 +131,7 @@ const sourceSchema = z.strictObject({
             .min(1)
             .max(MAX_DROP_OFF_HOURS, {
               error: (issue) =>
-                `${show(issue.input)} must be at most ${MAX_DROP_OFF_HOURS} hours: CloudWatch evaluates an alarm over 7 days at the most`,
+                `${show(issue.input)} must be at most ${MAX_DROP_OFF_HOURS} hours (a week): a stream quieter than that is better left without a drop-off alarm (false)`,
             }),
         ],
         {
