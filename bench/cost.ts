@@ -20,9 +20,11 @@ const PLATFORM_LOG_BYTES = 600;
 const LOG_RETENTION_MONTHS = 12;
 /**
  * Per source with three streams (lib/source-collector.ts): drop-off, falling-behind and cursor-reset per
- * stream; collector errors, no successful run, auth failure and schedule failed.
+ * stream; collector errors, no successful run, auth failure and schedule failed. CloudWatch bills an
+ * alarm per metric it reads: no-successful-run is metric math over Invocations and Errors, so two.
  */
 const ALARMS_PER_SOURCE = 13;
+const ALARM_METRICS_PER_SOURCE = 14;
 /** Estimate: DynamoDB re-fetches the table's KMS data key about every five minutes while in use. */
 const DYNAMODB_KMS_REQUESTS_PER_MONTH = 12 * HOURS_PER_MONTH;
 /** The client budget's hourly default: over a long catch-up it, not the minute budget, sets the pace. */
@@ -111,8 +113,8 @@ function monthOf(sample: HourSample): LineItem[] {
     },
     {
       item: 'CloudWatch alarms',
-      basis: `${ALARMS_PER_SOURCE} standard alarms per source`,
-      usd: ALARMS_PER_SOURCE * PRICES.cloudWatch.standardAlarmMonth,
+      basis: `${ALARMS_PER_SOURCE} standard alarms per source, reading ${ALARM_METRICS_PER_SOURCE} metrics (billed per metric)`,
+      usd: ALARM_METRICS_PER_SOURCE * PRICES.cloudWatch.standardAlarmMonth,
     },
     {
       item: 'CloudWatch Logs',
@@ -297,12 +299,13 @@ export async function runCost(
   ];
   // The notary signs one digest per source an hour: a Sign, a PUT, a HEAD per new object (counted per source above as GETs it is not).
   const notaryPerSource =
-    (HOURS_PER_MONTH / 10_000) * PRICES.kms.perTenThousandEccRequests + (HOURS_PER_MONTH / 1000) * PRICES.s3.perThousandPuts;
+    (HOURS_PER_MONTH / 10_000) * PRICES.kms.perTenThousandEccRequests +
+    (HOURS_PER_MONTH / 1000) * PRICES.s3.perThousandPuts;
   const shared = [
     `| KMS key of the deployment (archive, state, tokens) | ${formatUsd(PRICES.kms.keyMonth)} |`,
     `| KMS key of the alarm topic | ${formatUsd(PRICES.kms.keyMonth)} |`,
     `| KMS key of the notary (asymmetric, signs the digests) | ${formatUsd(PRICES.kms.keyMonth)} |`,
-    `| The notary's 3 alarms | ${formatUsd(3 * PRICES.cloudWatch.standardAlarmMonth)} |`,
+    `| The notary's 3 alarms (4 metrics: not-running is metric math over two) | ${formatUsd(4 * PRICES.cloudWatch.standardAlarmMonth)} |`,
     `| The notary's hourly digest, per source: a KMS Sign and an S3 PUT an hour | ${formatUsd(notaryPerSource)} |`,
     `| Dashboard (if the account already has three) | ${formatUsd(PRICES.cloudWatch.dashboardMonth)} |`,
   ];

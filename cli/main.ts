@@ -5,6 +5,7 @@ import { awsClients } from './aws';
 import { BACKFILL_HELP, backfill, parseBackfillArgs } from './commands/backfill';
 import { CHECK_TOKEN_HELP, checkToken, parseCheckTokenArgs } from './commands/check-token';
 import { COLLECT_HELP, collect, parseCollectArgs } from './commands/collect';
+import { DETECT_HELP, detect, parseDetectArgs } from './commands/detect';
 import { PUBLIC_KEY_HELP, parsePublicKeyArgs, publicKey } from './commands/public-key';
 import { parseQueryArgs, QUERY_USAGE, queryCommand } from './commands/query';
 import { parseReportArgs, REPORT_USAGE, reportCommand } from './commands/report';
@@ -60,6 +61,15 @@ const COMMANDS: readonly CommandDefinition[] = [
     },
     parseVerifyArgs,
     verify,
+  ),
+  command(
+    {
+      name: 'detect',
+      summary: 'backtest the detection rules on an archive: what would have fired, per rule per week',
+      help: DETECT_HELP,
+    },
+    parseDetectArgs,
+    detect,
   ),
   command(
     {
