@@ -277,12 +277,16 @@ export class SourceCollector extends Construct {
     );
   }
 
-  /** Age of the newest archived event of a run that ended with more to fetch (Minimum, seconds). */
+  /**
+   * Age of the newest archived event of a run that ended with more to fetch (Maximum, seconds).
+   * Maximum, not Minimum: any function may print EMF under this source's dimensions, and a low
+   * point it adds would lower a Minimum, never a Maximum.
+   */
   public metricBehindSeconds(stream: EventStream, period = Duration.minutes(5)): cloudwatch.Metric {
     return collectorMetric(
       'behindSeconds',
       { source: this.sourceName, stream },
-      { statistic: 'Minimum', period },
+      { statistic: 'Maximum', period },
     );
   }
 
@@ -291,7 +295,13 @@ export class SourceCollector extends Construct {
    * when non-zero.
    */
   public metricCursorResets(stream: EventStream, period = Duration.minutes(5)): cloudwatch.Metric {
-    return collectorMetric('cursorResets', { source: this.sourceName, stream }, { statistic: 'Sum', period });
+    // Maximum, not Sum: CloudWatch takes negative values, and a negative point another function
+    // adds would cancel a real one in a Sum, never in a Maximum. It is emitted only when non-zero.
+    return collectorMetric(
+      'cursorResets',
+      { source: this.sourceName, stream },
+      { statistic: 'Maximum', period },
+    );
   }
 
   /** Seconds since the stream last archived events, reported by every run (Maximum). */
@@ -310,7 +320,8 @@ export class SourceCollector extends Construct {
 
   /** 401/403 answers or an unusable token (Sum). */
   public metricAuthFailures(period = Duration.minutes(5)): cloudwatch.Metric {
-    return collectorMetric('authFailures', { source: this.sourceName }, { statistic: 'Sum', period });
+    // Maximum, not Sum, for the reason given for cursor resets.
+    return collectorMetric('authFailures', { source: this.sourceName }, { statistic: 'Maximum', period });
   }
 
   /**
@@ -398,7 +409,7 @@ export class SourceCollector extends Construct {
         alarmName: `${this.alarmNamePrefix}-${stream}-falling-behind`,
         alarmDescription:
           `The ${stream} stream of 1Password source ${source} is more than ${behindThreshold.toHours({ integral: false })} h behind: ` +
-          `for ${runWindowMinutes} min every run ended with events still waiting. Expected while the first backfill runs. ` +
+          `in each of the last ${RUN_ALARM_PERIODS} periods (${runWindowMinutes} min) a run ended with events still waiting. Expected while the first backfill runs. ` +
           'Otherwise: check Throttles and API errors on the dashboard, and the function Duration against its timeout ' +
           `(function ${functionName}). README: Operate > Falling behind.`,
         metric: this.metricBehindSeconds(stream, runPeriod),

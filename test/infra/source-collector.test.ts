@@ -504,7 +504,7 @@ describe('source collector (one nested stack per source)', () => {
     it('falling behind: the newest archived event older than the threshold for 3 periods, missing data fine', () => {
       expect(alarms(prod)['op-events-archive-prod-signinattempts-falling-behind']).toMatchObject({
         MetricName: 'BehindSeconds',
-        Statistic: 'Minimum',
+        Statistic: 'Maximum',
         Period: 300,
         EvaluationPeriods: 3,
         DatapointsToAlarm: 3,
@@ -527,7 +527,7 @@ describe('source collector (one nested stack per source)', () => {
           { Name: 'Source', Value: 'prod' },
           { Name: 'Stream', Value: 'itemusages' },
         ],
-        Statistic: 'Sum',
+        Statistic: 'Maximum',
         Period: 300,
         EvaluationPeriods: 1,
         Threshold: 1,
@@ -582,6 +582,25 @@ describe('source collector (one nested stack per source)', () => {
       }
     });
 
+    it('every alarm on the project’s own metrics fires on a high Maximum, which points another function adds cannot lower', () => {
+      // CloudWatch takes negative values: a point another function prints lowers a Sum, an
+      // Average or a Minimum, never a Maximum.
+      for (const { collector } of deployment.stack.sources) {
+        for (const [name, alarm] of Object.entries(alarms(deployment.source(collector.sourceName)))) {
+          if (alarm.Namespace !== 'OnePasswordEventsArchive') continue;
+          expect({
+            name,
+            statistic: alarm.Statistic,
+            comparison: String(alarm.ComparisonOperator).startsWith('GreaterThan'),
+          }).toEqual({
+            name,
+            statistic: 'Maximum',
+            comparison: true,
+          });
+        }
+      }
+    });
+
     it('no alarm that fires on missing or low data reads a metric another function could publish', () => {
       // Any function can print EMF into the project's namespace under any Source: such points
       // can only add data. An alarm that fires on absence or on a low value must therefore read
@@ -619,7 +638,7 @@ describe('source collector (one nested stack per source)', () => {
       expect(alarms(prod)['op-events-archive-prod-auth-failure']).toMatchObject({
         MetricName: 'AuthFailures',
         Dimensions: [{ Name: 'Source', Value: 'prod' }],
-        Statistic: 'Sum',
+        Statistic: 'Maximum',
         Period: 300,
         EvaluationPeriods: 1,
         Threshold: 1,
