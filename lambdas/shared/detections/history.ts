@@ -28,6 +28,8 @@ export interface History {
 }
 
 const DEFAULT_LIMIT = 500;
+/** Compare-and-set rounds before a write gives up: each round, one of the writers racing on a key wins. */
+const MAX_WRITE_ATTEMPTS = 16;
 
 /** Live entries, deduplicated by id (the newest record wins), oldest first, at most `limit`. */
 export function liveEntries(
@@ -109,7 +111,9 @@ export class DynamoHistory implements History {
         );
         return live;
       } catch (error) {
-        if (!(error instanceof ConditionalCheckFailedException) || attempt >= 5) throw error;
+        if (!(error instanceof ConditionalCheckFailedException) || attempt >= MAX_WRITE_ATTEMPTS) throw error;
+        // Another writer moved the item: read it again after a short, random pause.
+        await new Promise((resolve) => setTimeout(resolve, 5 + Math.random() * 20 * attempt));
       }
     }
   }
