@@ -98,12 +98,10 @@ describe('delivering findings once', () => {
   });
 
   it('says which entry EventBridge refused', async () => {
-    eventBridge
-      .on(PutEventsCommand)
-      .resolves({
-        FailedEntryCount: 1,
-        Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }],
-      });
+    eventBridge.on(PutEventsCommand).resolves({
+      FailedEntryCount: 1,
+      Entries: [{ ErrorCode: 'ThrottlingException', ErrorMessage: 'slow down' }],
+    });
     const sink = new EventBridgeSink(new EventBridgeClient({ region: 'eu-west-1' }));
     await expect(sink.send(finding)).rejects.toThrow(
       `EventBridge refused finding ${finding.id}: ThrottlingException slow down`,
