@@ -167,11 +167,10 @@ export class ArchiveDashboard extends Construct {
           height: 6,
         }),
         new cloudwatch.GraphWidget({
-          title: 'Successful runs and auth failures',
-          left: [searchCollectorMetric('successfulRuns', ['source'], 'Sum', fiveMinutes)],
-          right: [searchCollectorMetric('authFailures', ['source'], 'Sum', fiveMinutes)],
-          leftYAxis: { min: 0, label: 'successful runs', showUnits: false },
-          rightYAxis: { min: 0, label: 'auth failures', showUnits: false },
+          // Runs, and whether they failed, are each collector's Lambda Invocations and Errors, above.
+          title: 'Auth failures',
+          left: [searchCollectorMetric('authFailures', ['source'], 'Maximum', fiveMinutes)],
+          leftYAxis: { min: 0, label: 'streams refused', showUnits: false },
           region: REGION,
           width: 8,
           height: 6,

@@ -206,6 +206,7 @@ export class SourceCollector extends Construct {
 
     this.tokenSecret = props.tokenSecret ?? this.createTokenSecret(props);
 
+    const dropOffSeconds = this.dropOffSeconds(props, enabled);
     this.function = new HouseNodejsFunction(this, 'Function', {
       entry: props.entry ?? COLLECTOR_ENTRY,
       ...(props.functionName ? { functionName: props.functionName } : {}),
@@ -219,6 +220,8 @@ export class SourceCollector extends Construct {
         ...(props.eventsApiUrl ? { EVENTS_API_URL: props.eventsApiUrl } : {}),
         ...(props.eventTypes ? { EVENT_TYPES: props.eventTypes.join(',') } : {}),
         ...(props.startFrom ? { START_FROM: props.startFrom } : {}),
+        // The drop-off alarms' windows: a run reports SecondsSinceArchived only past them.
+        ...(dropOffSeconds ? { DROP_OFF_SECONDS: dropOffSeconds } : {}),
         POWERTOOLS_SERVICE_NAME: COLLECTOR_SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
@@ -313,11 +316,6 @@ export class SourceCollector extends Construct {
     );
   }
 
-  /** Runs in which every stream succeeded (Sum). */
-  public metricSuccessfulRuns(period = Duration.minutes(5)): cloudwatch.Metric {
-    return collectorMetric('successfulRuns', { source: this.sourceName }, { statistic: 'Sum', period });
-  }
-
   /** 401/403 answers or an unusable token (Sum). */
   public metricAuthFailures(period = Duration.minutes(5)): cloudwatch.Metric {
     // Maximum, not Sum, for the reason given for cursor resets.
@@ -370,6 +368,17 @@ export class SourceCollector extends Construct {
     return secret;
   }
 
+  /** `stream=seconds` for every stream with a drop-off alarm; `''` when none has one. */
+  private dropOffSeconds(props: SourceCollectorProps, enabled: boolean): string {
+    if (!enabled) return '';
+    return this.streams
+      .flatMap((stream) => {
+        const window = props.dropOffWindows?.[stream] ?? Duration.hours(24);
+        return window === false ? [] : [`${stream}=${window.toSeconds()}`];
+      })
+      .join(',');
+  }
+
   private createAlarms(props: SourceCollectorProps, enabled: boolean, interval: Duration): CollectorAlarms {
     const source = props.sourceName;
     const runPeriod = runAlarmPeriod(interval);
@@ -401,8 +410,9 @@ export class SourceCollector extends Construct {
           threshold: hours * 3600,
           comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
           evaluationPeriods: 1,
-          // No data means no run held the lease: the no-successful-run alarm covers that.
-          treatMissingData: cloudwatch.TreatMissingData.IGNORE,
+          // Runs report the gauge only past the window, so no data means within it (the alarm
+          // returns to OK once the stream archives again), or no run at all: no-successful-run's.
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         });
       }
       fallingBehind[stream] = new cloudwatch.Alarm(this, `FallingBehind-${stream}`, {

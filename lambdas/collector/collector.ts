@@ -167,10 +167,7 @@ export async function runCollector(
       errorsByKind: result.errorsByKind,
       lagSeconds: ageSeconds,
       behindSeconds: result.status === 'ok' && !result.caughtUp && result.pages > 0 ? ageSeconds : undefined,
-      secondsSinceArchived:
-        result.lastArchivedAt === undefined
-          ? undefined
-          : Math.max(0, Math.round((finishedAt - Date.parse(result.lastArchivedAt)) / 1000)),
+      secondsSinceArchived: pastDropOffWindow(result, env.DROP_OFF_SECONDS[result.stream], finishedAt),
     });
     if (result.error instanceof AuthError || result.error instanceof SecretError) authFailures += 1;
     log.info('stream run finished', {
@@ -214,4 +211,19 @@ export async function runCollector(
     );
   }
   return summary;
+}
+
+/**
+ * Seconds since the stream last archived, once that is its drop-off window or more; otherwise
+ * `undefined`, and no point is emitted: a custom metric is billed for every hour it has data,
+ * and below the window the drop-off alarm has nothing to say.
+ */
+function pastDropOffWindow(
+  result: Pick<StreamSummary, 'lastArchivedAt'>,
+  windowSeconds: number | undefined,
+  now: number,
+): number | undefined {
+  if (result.lastArchivedAt === undefined || windowSeconds === undefined) return undefined;
+  const seconds = Math.max(0, Math.round((now - Date.parse(result.lastArchivedAt)) / 1000));
+  return seconds >= windowSeconds ? seconds : undefined;
 }

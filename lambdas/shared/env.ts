@@ -82,6 +82,31 @@ export const collectorEnvSchema = z.object({
   BATCH_MAX_BYTES: positiveInt(32 * MiB, 512 * MiB),
   /** Stop fetching when less than this is left before the Lambda's deadline. */
   DEADLINE_MARGIN_MS: positiveInt(20_000, 600_000),
+  /**
+   * Each stream's drop-off window, `stream=seconds` comma-separated: a run reports
+   * `SecondsSinceArchived` for a stream only once it is past its window (the drop-off alarm's
+   * threshold), so a healthy source pays for no gauge. Unset: never reported.
+   */
+  DROP_OFF_SECONDS: optionalString.transform((value, ctx): Partial<Record<EventType, number>> => {
+    if (value === undefined) return {};
+    const windows: Partial<Record<EventType, number>> = {};
+    for (const pair of value
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
+      const [stream = '', seconds = ''] = pair.split('=');
+      if (
+        !(EVENT_TYPES as readonly string[]).includes(stream) ||
+        !/^\d+$/.test(seconds) ||
+        Number(seconds) < 1
+      ) {
+        ctx.addIssue({ code: 'custom', message: `"${pair}" is not stream=seconds (e.g. auditevents=86400)` });
+        return z.NEVER;
+      }
+      windows[stream as EventType] = Number(seconds);
+    }
+    return windows;
+  }),
   REQUEST_TIMEOUT_MS: positiveInt(30_000, 300_000),
   /** Client-side request budget, below the account's 600/minute and 30,000/hour. */
   REQUEST_BUDGET_PER_MINUTE: positiveInt(540, 600),

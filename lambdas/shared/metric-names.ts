@@ -42,12 +42,11 @@ export const MetricName = {
   authFailures: 'AuthFailures',
   /**
    * [Source, Stream] Seconds since the stream last archived events, or since its first run if
-   * it never has; every run that held the stream's lease (Seconds). The drop-off alarm reads
-   * its Maximum, which extra data points cannot lower.
+   * it never has; reported by a run that held the stream's lease only once it is past the
+   * stream's drop-off window (Seconds). The drop-off alarm reads its Maximum, which extra data
+   * points cannot lower.
    */
   secondsSinceArchived: 'SecondsSinceArchived',
-  /** [Source] 1 for every invocation in which every stream succeeded (Count). */
-  successfulRuns: 'SuccessfulRuns',
 } as const;
 
 export type ApiErrorKind =

@@ -83,7 +83,6 @@ export class EmfMetricsSink implements MetricsSink {
 
   run(source: string, outcome: { succeeded: boolean; authFailures: number }): void {
     this.publish({ [Dimension.source]: source }, (metrics) => {
-      if (outcome.succeeded) metrics.addMetric(MetricName.successfulRuns, MetricUnit.Count, 1);
       if (outcome.authFailures > 0)
         metrics.addMetric(MetricName.authFailures, MetricUnit.Count, outcome.authFailures);
     });

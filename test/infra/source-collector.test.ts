@@ -229,6 +229,7 @@ describe('source collector (one nested stack per source)', () => {
         [
           'ARCHIVE_BUCKET',
           'ARCHIVE_PREFIX',
+          'DROP_OFF_SECONDS',
           'EVENTS_API_URL',
           'EVENT_TYPES',
           'NODE_OPTIONS',
@@ -487,7 +488,23 @@ describe('source collector (one nested stack per source)', () => {
         EvaluationPeriods: 1,
         Threshold: 24 * 3600,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-        TreatMissingData: 'ignore',
+        TreatMissingData: 'notBreaching',
+      });
+    });
+
+    it('drop-off: tells each collector its streams’ windows, so a run reports the gauge only past them', () => {
+      const variables = (template: Template) =>
+        (
+          Object.values(resourcesOf(template, 'AWS::Lambda::Function'))[0]?.Properties.Environment as
+            | { Variables: Record<string, unknown> }
+            | undefined
+        )?.Variables;
+      expect(variables(prod)).toMatchObject({
+        DROP_OFF_SECONDS: 'signinattempts=86400,itemusages=86400',
+      });
+      // auditevents 72 h, signinattempts the default, itemusages without a drop-off alarm.
+      expect(variables(deployment.source('quiet'))).toMatchObject({
+        DROP_OFF_SECONDS: 'signinattempts=86400,auditevents=259200',
       });
     });
 

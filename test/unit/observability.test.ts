@@ -116,7 +116,7 @@ describe('EmfMetricsSink', () => {
     const configured = process.env.POWERTOOLS_METRICS_NAMESPACE;
     process.env.POWERTOOLS_METRICS_NAMESPACE = 'FromEnvironment';
     try {
-      new EmfMetricsSink().run('prod', { succeeded: true, authFailures: 0 });
+      new EmfMetricsSink().run('prod', { succeeded: false, authFailures: 1 });
     } finally {
       if (configured === undefined) delete process.env.POWERTOOLS_METRICS_NAMESPACE;
       else process.env.POWERTOOLS_METRICS_NAMESPACE = configured;
@@ -183,39 +183,29 @@ describe('EmfMetricsSink', () => {
     ]);
   });
 
-  it('emits SuccessfulRuns with [Source] only when the run succeeded', () => {
-    // Act
+  it('writes nothing for a run without auth failures, succeeded or not: runs are AWS/Lambda’s to count', () => {
     new EmfMetricsSink('TestNamespace').run('prod', { succeeded: true, authFailures: 0 });
-
-    // Assess
-    const documents = emitted();
-    expect(documents).toHaveLength(1);
-    expect(documents[0]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Source']]);
-    expect(metricNames(documents[0])).toEqual(['SuccessfulRuns']);
-    expect(documents[0]).toMatchObject({ Source: 'prod', SuccessfulRuns: 1 });
-    expect(documents[0]).not.toHaveProperty('service');
-  });
-
-  it('writes nothing for a failed run without auth failures', () => {
     new EmfMetricsSink('TestNamespace').run('prod', { succeeded: false, authFailures: 0 });
 
     expect(stdout).not.toHaveBeenCalled();
   });
 
-  it('emits AuthFailures, and no SuccessfulRuns, for a run with auth failures', () => {
+  it('emits AuthFailures with [Source] for a run with auth failures', () => {
     new EmfMetricsSink('TestNamespace').run('prod', { succeeded: false, authFailures: 2 });
 
     const documents = emitted();
     expect(documents).toHaveLength(1);
+    expect(documents[0]?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Source']]);
     expect(metricNames(documents[0])).toEqual(['AuthFailures']);
     expect(documents[0]).toMatchObject({ Source: 'prod', AuthFailures: 2 });
+    expect(documents[0]).not.toHaveProperty('service');
   });
 
   it('keeps the dimensions of one source out of the next document', () => {
     const sink = new EmfMetricsSink('TestNamespace');
 
     sink.stream('prod', 'itemusages', { ...QUIET_STREAM, eventsArchived: 1, pages: 1 });
-    sink.run('sub', { succeeded: true, authFailures: 0 });
+    sink.run('sub', { succeeded: false, authFailures: 1 });
 
     const [, runDocument] = emitted();
     expect(runDocument?.Source).toBe('sub');
