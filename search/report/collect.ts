@@ -47,7 +47,8 @@ export interface ReportData {
     users: number;
   }[];
   readonly topUsers: readonly {
-    userUuid: string;
+    /** The user's uuid, or for people events name without one, their e-mail (lower case) or name. */
+    userKey: string;
     name: string;
     email: string;
     counts: Record<EventType, number>;
@@ -183,8 +184,8 @@ FROM itemusages_named`),
       users: num(row.users),
     })),
     topUsers: userRows.rows.map((row) => ({
-      userUuid: str(row.user_uuid),
-      name: str(row.user_name) || str(row.user_uuid),
+      userKey: str(row.user_key),
+      name: str(row.user_name) || str(row.user_email) || str(row.user_key),
       email: str(row.user_email),
       counts: {
         signinattempts: num(row.signin_attempts),

@@ -55,7 +55,10 @@ export async function buildArchiveFixture(): Promise<ArchiveFixture> {
     // Synced late: item usages from a week ago, archived today.
     sim.generate('itemusages', 80, { from: start - 8 * DAY, to: start - 6 * DAY });
 
-    const successes = sim.events('signinattempts').filter((event) => event.category === 'success');
+    // Sign-ins that name their user by uuid (some carry no target_user at all).
+    const successes = sim
+      .events('signinattempts')
+      .filter((event) => event.category === 'success' && (event.target_user as { uuid?: string })?.uuid);
     const template = successes[0] as SimEvent;
     const person = template.target_user as Record<string, unknown>;
     const other = successes.find(
@@ -121,7 +124,10 @@ async function runOk(env: Awaited<ReturnType<typeof startEnvironment>>): Promise
 function clearOfBoundaries(events: Events, candidate: number, windows: readonly number[]): Date {
   const times = Object.values(events)
     .flat()
-    .map((event) => Date.parse(String(event.timestamp)));
+    // A time stamp without a zone is UTC.
+    .map((event) =>
+      Date.parse(String(event.timestamp).replace(/^(\S{10})[T ](\S+:\d\d(?:\.\d+)?)$/, '$1T$2Z')),
+    );
   let now = candidate;
   while (windows.some((days) => times.some((time) => Math.abs(time - (now - days * DAY)) < 5))) now += 10;
   return new Date(now);

@@ -1,11 +1,33 @@
 /**
  * What each saved query should return, computed in plain TypeScript from the events the
- * simulator served: no SQL, no DuckDB, and the rules written out again rather than imported.
+ * simulator served: no SQL, no DuckDB, and the rules written out again rather than imported:
+ * a time stamp without a zone is UTC; people are keyed by uuid, else e-mail (lower case), else
+ * name; a country is its ISO code, names mapped through the simulator's own list of places.
  */
+import { PLACES } from '../../../dev/simulator/account';
 import { parseRfc3339, type SimEvent } from '../../../dev/simulator/index';
 import { DAY, type Events } from './archive-fixture';
 
 type User = { uuid?: string; name?: string; email?: string } | undefined | null;
+
+const ZONELESS = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(\.\d+)?)$/;
+
+/** Who a user object names: its uuid, else its e-mail in lower case, else its name. */
+export const keyOf = (user: unknown, uuid = (user as User)?.uuid): string | undefined => {
+  const u = user as User;
+  return uuid?.trim() || u?.email?.trim().toLowerCase() || u?.name?.trim() || undefined;
+};
+/** Who acted in an audit event. */
+export const actorKey = (event: SimEvent): string | undefined =>
+  keyOf(event.actor_details, (event.actor_uuid as string | undefined) ?? (event.actor_details as User)?.uuid);
+
+/** A country as its ISO code: a code as it is (upper case), a place's name as its code, anything else as given. */
+export const isoCountry = (raw: unknown): string | undefined => {
+  const text = typeof raw === 'string' ? raw.trim() : '';
+  if (text === '') return undefined;
+  if (/^[A-Za-z]{2}$/.test(text)) return text.toUpperCase();
+  return PLACES.find((place) => place.country.toLowerCase() === text.toLowerCase())?.iso ?? text;
+};
 
 export interface Lookups {
   readonly vaults: ReadonlyMap<string, string>;
@@ -13,31 +35,38 @@ export interface Lookups {
 }
 
 export const instantMs = (event: SimEvent): number => {
-  const instant = parseRfc3339(String(event.timestamp));
+  const text = String(event.timestamp);
+  const zoneless = ZONELESS.exec(text);
+  const instant = parseRfc3339(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : text);
   if (!instant) throw new Error(`bad timestamp ${event.timestamp}`);
   return instant.ms + instant.ns / 1e6;
 };
 const utcDay = (event: SimEvent) => new Date(Math.floor(instantMs(event))).toISOString().slice(0, 10);
 const inWindow = (now: Date, days: number) => (event: SimEvent) =>
   instantMs(event) >= now.getTime() - days * DAY;
-const uuidOf = (user: unknown) => (user as User)?.uuid;
+type Person = { name: string | null; email: string | null; nameAt: number; emailAt: number };
 
-/** The latest name and e-mail of every user uuid, from every place an event names a user. */
-export function latestUsers(events: Events): Map<string, { name: string; email: string; at: number }> {
-  const users = new Map<string, { name: string; email: string; at: number }>();
-  const see = (user: unknown, at: number) => {
+/**
+ * The latest name and the latest e-mail of everyone any event names with a name or an e-mail,
+ * by key, from every place an event names a user.
+ */
+export function latestUsers(events: Events): Map<string, { name: string | null; email: string | null }> {
+  const users = new Map<string, Person>();
+  const see = (user: unknown, at: number, key = keyOf(user)) => {
     const u = user as User;
-    if (!u?.uuid || u.name === undefined) return;
-    const known = users.get(u.uuid);
-    if (!known || at > known.at) users.set(u.uuid, { name: u.name, email: u.email ?? '', at });
+    if (key === undefined || (u?.name === undefined && u?.email === undefined)) return;
+    const known = users.get(key) ?? { name: null, email: null, nameAt: -Infinity, emailAt: -Infinity };
+    if (u?.name !== undefined && at >= known.nameAt) Object.assign(known, { name: u.name, nameAt: at });
+    if (u?.email !== undefined && at >= known.emailAt) Object.assign(known, { email: u.email, emailAt: at });
+    users.set(key, known);
   };
   for (const event of events.signinattempts) see(event.target_user, instantMs(event));
   for (const event of events.itemusages) see(event.user, instantMs(event));
   for (const event of events.auditevents) {
-    for (const user of [event.actor_details, event.object_details, event.aux_details])
-      see(user, instantMs(event));
+    see(event.actor_details, instantMs(event), actorKey(event));
+    for (const user of [event.object_details, event.aux_details]) see(user, instantMs(event));
   }
-  return users;
+  return new Map([...users].map(([key, { name, email }]) => [key, { name, email }]));
 }
 
 function count<K>(map: Map<K, number>, key: K, by = 1) {
@@ -48,8 +77,8 @@ export function failedSignins(events: Events, now: Date, days: number): Map<stri
   const failed = new Map<string, number>();
   for (const event of events.signinattempts.filter(inWindow(now, days))) {
     if (event.category === 'success' || event.category === 'firewall_reported_success') continue;
-    const country = event.country ? String(event.country) : '(unknown)';
-    count(failed, `${uuidOf(event.target_user)}|${country}|${event.category}`);
+    const country = isoCountry(event.country) ?? '(unknown)';
+    count(failed, `${keyOf(event.target_user) ?? null}|${country}|${event.category}`);
   }
   return failed;
 }
@@ -60,19 +89,22 @@ export function newCountries(
   days: number,
 ): Map<string, { signins: number; previous: string; firstSeen: number }> {
   const cutoff = now.getTime() - days * DAY;
-  const successes = events.signinattempts.filter((event) => event.category === 'success' && event.country);
+  const successes = events.signinattempts.filter(
+    (event) => event.category === 'success' && isoCountry(event.country) && keyOf(event.target_user),
+  );
   const first = new Map<string, { at: number; signins: number }>();
   const before = new Map<string, Set<string>>();
   for (const event of successes) {
-    const user = String(uuidOf(event.target_user));
+    const user = String(keyOf(event.target_user));
+    const country = String(isoCountry(event.country));
     const at = instantMs(event);
-    const key = `${user}|${event.country}`;
+    const key = `${user}|${country}`;
     const seen = first.get(key);
     first.set(key, {
       at: Math.min(at, seen?.at ?? Number.POSITIVE_INFINITY),
       signins: (seen?.signins ?? 0) + 1,
     });
-    if (at < cutoff) before.set(user, (before.get(user) ?? new Set()).add(String(event.country)));
+    if (at < cutoff) before.set(user, (before.get(user) ?? new Set()).add(country));
   }
   const result = new Map<string, { signins: number; previous: string; firstSeen: number }>();
   for (const [key, { at, signins }] of first) {
@@ -92,9 +124,12 @@ export function usageByVaultAndAction(
   const usages = new Map<string, number>();
   const users = new Map<string, Set<string>>();
   for (const event of events.itemusages.filter(inWindow(now, days))) {
-    const key = `${utcDay(event)}|${event.vault_uuid}|${event.action}`;
+    const key = `${utcDay(event)}|${event.vault_uuid}|${event.action ?? null}`;
     count(usages, key);
-    users.set(key, (users.get(key) ?? new Set()).add(String(uuidOf(event.user))));
+    const people = users.get(key) ?? new Set();
+    const user = keyOf(event.user);
+    if (user) people.add(user);
+    users.set(key, people);
   }
   return new Map([...usages].map(([key, n]) => [key, { usages: n, users: users.get(key)?.size ?? 0 }]));
 }
@@ -141,7 +176,10 @@ export function topItems(events: Events, now: Date, days: number, limit: number)
   for (const event of events.itemusages.filter(inWindow(now, days))) {
     const item = String(event.item_uuid);
     count(usages, item);
-    users.set(item, (users.get(item) ?? new Set()).add(String(uuidOf(event.user))));
+    const people = users.get(item) ?? new Set();
+    const user = keyOf(event.user);
+    if (user) people.add(user);
+    users.set(item, people);
   }
   return [...usages]
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
@@ -158,14 +196,13 @@ export function topUsers(events: Events, now: Date, days: number, limit: number)
     counts.set(user, entry);
   };
   for (const event of events.signinattempts.filter(inWindow(now, days)))
-    add(uuidOf(event.target_user), 'signin_attempts');
-  for (const event of events.itemusages.filter(inWindow(now, days))) add(uuidOf(event.user), 'item_usages');
-  for (const event of events.auditevents.filter(inWindow(now, days)))
-    add(String(event.actor_uuid), 'audit_events');
+    add(keyOf(event.target_user), 'signin_attempts');
+  for (const event of events.itemusages.filter(inWindow(now, days))) add(keyOf(event.user), 'item_usages');
+  for (const event of events.auditevents.filter(inWindow(now, days))) add(actorKey(event), 'audit_events');
   const total = (c: { signin_attempts: number; item_usages: number; audit_events: number }) =>
     c.signin_attempts + c.item_usages + c.audit_events;
   return [...counts]
     .sort((a, b) => total(b[1]) - total(a[1]) || (a[0] < b[0] ? -1 : 1))
     .slice(0, limit)
-    .map(([user, c]) => ({ user_uuid: user, ...c, events: total(c) }));
+    .map(([user, c]) => ({ user_key: user, ...c, events: total(c) }));
 }
