@@ -69,6 +69,9 @@ export interface ReportData {
   readonly lookups: { vaultsNamed: number; vaultsSeen: number; itemsNamed: number; itemsSeen: number };
 }
 
+/** How the report names the action of item usages that carry none (events from before the field). */
+export const NO_ACTION = '(not sent)';
+
 const num = (value: Row[string] | undefined): number =>
   typeof value === 'number' ? value : Number(value ?? 0);
 const str = (value: Row[string] | undefined): string =>
@@ -136,10 +139,11 @@ export async function collectReport(
     country,
     attempts,
   }));
-  const itemActions = sumBy(usageRows.rows, 'action', 'usages').map(([action, usages]) => ({
-    action,
-    usages,
-  }));
+  const itemActions = sumBy(
+    usageRows.rows.map((row) => ({ ...row, action: row.action ?? NO_ACTION })),
+    'action',
+    'usages',
+  ).map(([action, usages]) => ({ action, usages }));
 
   const changeCounts = ADMIN_CHANGES.map(({ label }) => ({
     label,
