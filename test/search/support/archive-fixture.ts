@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import type { SimEvent } from '../../../dev/simulator/index';
 import { listArchive, readBatch } from '../../../lambdas/shared/archive/reader';
 import type { EventType } from '../../../lambdas/shared/event-types';
-import { startEnvironment } from '../../support/environment';
+import { startEnvironment, type TestEnvironment } from '../../support/environment';
 
 export const DAY = 86_400_000;
 
@@ -85,13 +85,7 @@ export async function buildArchiveFixture(): Promise<ArchiveFixture> {
     ]);
     await runOk(env);
 
-    const dir = mkdtempSync(join(tmpdir(), 'op-archive-'));
-    for await (const object of listArchive(env.aws.clients.s3, env.aws.bucket, '')) {
-      const batch = await readBatch(env.aws.clients.s3, env.aws.bucket, object.key);
-      const path = join(dir, object.key);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, gzipSync(batch.body));
-    }
+    const dir = await copyArchive(env);
     const events: Events = {
       signinattempts: [...sim.events('signinattempts')],
       itemusages: [...sim.events('itemusages')],
@@ -108,7 +102,20 @@ export async function buildArchiveFixture(): Promise<ArchiveFixture> {
   }
 }
 
-async function runOk(env: Awaited<ReturnType<typeof startEnvironment>>): Promise<void> {
+/** The bucket's objects, copied into a new folder under their keys, as `aws s3 sync` would. */
+export async function copyArchive(env: TestEnvironment): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'op-archive-'));
+  for await (const object of listArchive(env.aws.clients.s3, env.aws.bucket, '')) {
+    const batch = await readBatch(env.aws.clients.s3, env.aws.bucket, object.key);
+    const path = join(dir, object.key);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, gzipSync(batch.body));
+  }
+  return dir;
+}
+
+/** Runs the collector once; fails unless every stream caught up. */
+export async function runOk(env: TestEnvironment): Promise<void> {
   const summary = await env.run();
   if (summary instanceof Error) throw summary;
   for (const stream of summary.streams) {
