@@ -263,11 +263,9 @@ export const COUNTRIES: readonly (readonly [code: string, name: string, ...alias
 ];
 
 /**
- * Every accepted spelling with the code it stands for and the country's usual name: each code
- * itself (`FR`), its name and its other names. Compared without regard to case.
+ * Every name and other name with the code it stands for (the codes themselves are spellings
+ * too: the `countries` view adds them). Compared without regard to case.
  */
-export function countrySpellings(): { spelling: string; code: string; name: string }[] {
-  return COUNTRIES.flatMap(([code, name, ...aliases]) =>
-    [code, name, ...aliases].map((spelling) => ({ spelling, code, name })),
-  );
+export function countrySpellings(): { spelling: string; code: string }[] {
+  return COUNTRIES.flatMap(([code, ...names]) => names.map((spelling) => ({ spelling, code })));
 }

@@ -93,8 +93,8 @@ export async function openLocalArchive(
       await connection.run(`CREATE ${kind} ${table.name} AS ${lookupSelect(root, table)}`);
     }
     for (const view of VIEWS) {
-      // `users` reads every stream; computing it once spares each named view a full scan.
-      const viewKind = options.materialize && view.name === 'users' ? 'TABLE' : 'VIEW';
+      // `user_keys` reads every stream; computing it once spares each named view (and `users`) a full scan.
+      const viewKind = options.materialize && view.name === 'user_keys' ? 'TABLE' : 'VIEW';
       await connection.run(`CREATE ${viewKind} ${view.name} AS ${renderView(view, dialect)}`);
     }
   } catch (error) {

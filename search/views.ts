@@ -1,12 +1,12 @@
 /**
  * Views over the stream tables and the lookups, so saved queries and analysts never join by
  * hand: `countries` (ISO codes and the names events give instead), `users` (latest name and
- * e-mail of everyone any event names) and one `<stream>_named` view per stream with flat
- * columns, a real timestamp and readable names.
+ * e-mail of everyone any event names), `user_keys` (how events name each of them) and one
+ * `<stream>_named` view per stream with flat columns, a real timestamp and readable names.
  *
  * The views read real events as they come, not only the current API shape:
  * - every event once: a stream's own objects and its backfills, by uuid (see {@link streamEvents});
- * - people by their uuid, or, in events that carry none, by their e-mail or name ({@link userKey});
+ * - people by their uuid, or, in events that carry none, by their e-mail or name ({@link people});
  * - the client address from `client.ip_address`, or from `client.ip` in older events;
  * - countries as ISO 3166 codes, whether the event gave a code or a name (`countries`);
  * - time stamps in any RFC 3339 form, or without a zone (read as UTC), through the dialect's `ts()`.
@@ -106,9 +106,10 @@ export function streamEvents(stream: EventType): string {
 }
 
 /**
- * Who a user object names, as one text: the uuid; where the event carries none (audit events
- * that name people by name and e-mail only), the e-mail in lower case; else the name. The key
- * of `users` and the `*_key` columns, so that such people are counted too.
+ * How a user object names a person, as one text: the uuid; where the event carries none (audit
+ * events that name people by name and e-mail only), the e-mail in lower case; else the name.
+ * `user_keys` maps it to the person (`users.user_key`), so that people named without a uuid are
+ * counted too, and with their uuid when another event gives it beside the same e-mail.
  */
 export function userKey(uuid: string, email: string, name: string): string {
   return `coalesce(nullif(trim(${uuid}), ''), lower(nullif(trim(${email}), '')), nullif(trim(${name}), ''))`;
@@ -131,63 +132,116 @@ const clientIp = (client: string) =>
 /** A time that sorts before every event, for the latest-value aggregates of events without a readable time. */
 const EPOCH = `TIMESTAMP '1970-01-01 00:00:00'`;
 
-export const VIEWS: readonly ViewDefinition[] = [
-  {
-    name: 'countries',
-    description:
-      'ISO 3166 country codes and every spelling the views map to them (the code, names, other names), in lower case',
-    columns: [
-      col('spelling', 'varchar', 'a code or a name, lower case; events are matched on lower(trim(country))'),
-      col('code', 'varchar', 'ISO 3166-1 alpha-2'),
-      col('name', 'varchar'),
-    ],
-    // Lower-cased by the engine that also lower-cases the events' values, so both sides agree.
-    body: () => `SELECT lower(spelling) AS spelling, code, name FROM (VALUES
-  ${countrySpellings()
-    .map((row) => `(${literal(row.spelling)}, ${literal(row.code)}, ${literal(row.name)})`)
-    .join(',\n  ')}
-) AS spellings (spelling, code, name)`,
-  },
-  {
-    name: 'users',
-    description:
-      'Everyone any event names, by uuid (or e-mail, or name, where events carry no uuid), with the name and e-mail of the latest event',
-    columns: [
-      col(
-        'user_key',
-        'varchar',
-        'the uuid; for people named without one, their e-mail in lower case, else their name',
-      ),
-      col('user_uuid', 'varchar', 'NULL for people no event names by uuid'),
-      col('name', 'varchar'),
-      col('email', 'varchar'),
-      col('first_seen', 'timestamp'),
-      col('last_seen', 'timestamp'),
-    ],
-    body: (d) => {
-      const seen = (from: string, person: string, uuid = `${person}.uuid`) =>
-        `SELECT ${userKey(uuid, `${person}.email`, `${person}.name`)} AS user_key, nullif(trim(${uuid}), '') AS user_uuid,
-    ${person}.name AS name, ${person}.email AS email, ${d.ts('"timestamp"')} AS seen_at
+/**
+ * The people events name, as common table expressions: `seen` (every user object of every event,
+ * once per event), `resolved` (each e-mail some event gives with a uuid, to the uuid of the
+ * latest such event), `keyed` (each sighting with its `lookup_key`, as {@link userKey} spells it,
+ * and `user_key`, the person: the uuid, else the uuid its e-mail resolves to, else the e-mail,
+ * else the name) and `persons` (one row per person, with the latest name and e-mail). A person
+ * that scrubbed audit events name by e-mail only is then the same person as in their sign-ins.
+ */
+function people(d: Dialect): string {
+  const seen = (from: string, person: string) =>
+    `SELECT nullif(trim(${person}.uuid), '') AS user_uuid, ${person}.name AS name, ${person}.email AS email,
+    ${d.ts('"timestamp"')} AS seen_at
   FROM ${from}`;
-      return `WITH seen AS (
+  // An audit event names up to three people: read it once, and take each in turn.
+  const audit = (field: string) =>
+    `CASE who WHEN 1 THEN ${field === 'uuid' ? 'coalesce(actor_details.uuid, actor_uuid)' : `actor_details.${field}`} WHEN 2 THEN object_details.${field} ELSE aux_details.${field} END`;
+  const latest = (value: string) =>
+    `max_by(${value}, coalesce(seen_at, ${EPOCH})) FILTER (WHERE ${value} IS NOT NULL)`;
+  return `seen AS (
   ${seen(streamEvents('signinattempts'), 'target_user')}
   UNION ALL
   ${seen(streamEvents('itemusages'), '"user"')}
   UNION ALL
-  ${seen(streamEvents('auditevents'), 'actor_details', 'coalesce(actor_details.uuid, actor_uuid)')}
-  UNION ALL
-  ${seen(streamEvents('auditevents'), 'object_details')}
-  UNION ALL
-  ${seen(streamEvents('auditevents'), 'aux_details')}
+  SELECT nullif(trim(${audit('uuid')}), ''), ${audit('name')}, ${audit('email')}, ${d.ts('"timestamp"')}
+  FROM ${streamEvents('auditevents')} CROSS JOIN (VALUES (1), (2), (3)) AS people (who)
+),
+resolved AS (
+  SELECT lower(trim(email)) AS email_key, ${latest('user_uuid')} AS user_uuid
+  FROM seen
+  WHERE user_uuid IS NOT NULL AND nullif(trim(email), '') IS NOT NULL
+  GROUP BY lower(trim(email))
+),
+keyed AS (
+  SELECT ${userKey('s.user_uuid', 's.email', 's.name')} AS lookup_key,
+    coalesce(s.user_uuid, r.user_uuid, lower(nullif(trim(s.email), '')), nullif(trim(s.name), '')) AS user_key,
+    s.user_uuid, s.name, s.email, s.seen_at
+  FROM seen s
+  LEFT JOIN resolved r ON s.user_uuid IS NULL AND r.email_key = lower(trim(s.email))
+  WHERE s.name IS NOT NULL OR s.email IS NOT NULL
+),
+persons AS (
+  SELECT user_key, max(user_uuid) AS user_uuid, ${latest('name')} AS name, ${latest('email')} AS email,
+    min(seen_at) AS first_seen, max(seen_at) AS last_seen
+  FROM keyed
+  WHERE user_key IS NOT NULL
+  GROUP BY user_key
+)`;
+}
+
+const PERSON_COLUMNS: readonly ViewColumn[] = [
+  col(
+    'user_key',
+    'varchar',
+    'the uuid; for people no event names by uuid, their e-mail in lower case, else their name',
+  ),
+  col('user_uuid', 'varchar', 'NULL for people no event names by uuid'),
+  col('name', 'varchar'),
+  col('email', 'varchar'),
+  col('first_seen', 'timestamp'),
+  col('last_seen', 'timestamp'),
+];
+
+export const VIEWS: readonly ViewDefinition[] = [
+  {
+    name: 'countries',
+    description:
+      'ISO 3166 country codes and every spelling the views map to them (the code itself, names, other names), in lower case',
+    columns: [
+      col('spelling', 'varchar', 'a code or a name, lower case; events are matched on lower(trim(country))'),
+      col('code', 'varchar', 'ISO 3166-1 alpha-2'),
+    ],
+    // Lower-cased by the engine that also lower-cases the events' values, so both sides agree.
+    body: () => `WITH names AS (
+  SELECT * FROM (VALUES
+  ${countrySpellings()
+    .map((row) => `(${literal(row.spelling)}, ${literal(row.code)})`)
+    .join(',\n  ')}
+  ) AS names (spelling, code)
 )
-SELECT user_key, max(user_uuid) AS user_uuid,
-  max_by(name, coalesce(seen_at, ${EPOCH})) FILTER (WHERE name IS NOT NULL) AS name,
-  max_by(email, coalesce(seen_at, ${EPOCH})) FILTER (WHERE email IS NOT NULL) AS email,
-  min(seen_at) AS first_seen, max(seen_at) AS last_seen
-FROM seen
-WHERE user_key IS NOT NULL AND (name IS NOT NULL OR email IS NOT NULL)
-GROUP BY user_key`;
-    },
+SELECT lower(spelling) AS spelling, code FROM names
+UNION
+SELECT lower(code), code FROM names`,
+  },
+  {
+    name: 'user_keys',
+    description:
+      'Every way events name a person (a uuid, an e-mail, a name), with the person it stands for: how the named views find people',
+    columns: [
+      col(
+        'lookup_key',
+        'varchar',
+        'the uuid, e-mail (lower case) or name an event gives, as userKey() spells it',
+      ),
+      ...PERSON_COLUMNS,
+    ],
+    body: (d) => `WITH ${people(d)}
+SELECT DISTINCT k.lookup_key, p.user_key, p.user_uuid, p.name, p.email, p.first_seen, p.last_seen
+FROM keyed k
+JOIN persons p ON p.user_key = k.user_key`,
+  },
+  {
+    name: 'users',
+    description:
+      'Everyone any event names, once, with the name and e-mail of their latest event: by uuid, or by e-mail or name where events carry no uuid',
+    columns: PERSON_COLUMNS,
+    // Every row of a person in user_keys holds the same values: one row per person.
+    body: () => `SELECT user_key, max(user_uuid) AS user_uuid, max(name) AS name, max(email) AS email,
+  min(first_seen) AS first_seen, max(last_seen) AS last_seen
+FROM user_keys
+GROUP BY user_key`,
   },
   {
     name: 'signinattempts_named',
@@ -217,13 +271,13 @@ GROUP BY user_key`;
   CASE WHEN e.category IN (${list(SUCCESSFUL_SIGNIN_CATEGORIES)}) THEN 'success' ELSE 'failure' END AS outcome,
   ${countryColumns('c', 'e.country')},
   e."location".country AS location_country, e."location".city AS city,
-  ${key} AS user_key, e.target_user.uuid AS user_uuid,
+  coalesce(u.user_key, ${key}) AS user_key, e.target_user.uuid AS user_uuid,
   coalesce(u.name, e.target_user.name) AS user_name,
   coalesce(u.email, e.target_user.email) AS user_email,
   e.details.value AS details, e.client.app_name AS app_name, e.client.os_name AS os_name,
   ${clientIp('e.client')} AS ip_address
 FROM ${streamEvents('signinattempts')} e
-LEFT JOIN users u ON u.user_key = ${key}
+LEFT JOIN user_keys u ON u.lookup_key = ${key}
 ${joinCountries('c', 'e.country')}`;
     },
   },
@@ -254,7 +308,7 @@ ${joinCountries('c', 'e.country')}`;
   e.vault_uuid AS vault_uuid, coalesce(v.name, e.vault_uuid) AS vault_name,
   e.item_uuid AS item_uuid, coalesce(i.title, e.item_uuid) AS item_title,
   e.used_version AS used_version,
-  ${key} AS user_key, e."user".uuid AS user_uuid,
+  coalesce(u.user_key, ${key}) AS user_key, e."user".uuid AS user_uuid,
   coalesce(u.name, e."user".name) AS user_name,
   coalesce(u.email, e."user".email) AS user_email,
   e.client.app_name AS app_name, ${clientIp('e.client')} AS ip_address,
@@ -262,7 +316,7 @@ ${joinCountries('c', 'e.country')}`;
 FROM ${streamEvents('itemusages')} e
 LEFT JOIN ${VAULT_NAMES} v ON v.vault_uuid = lower(e.vault_uuid)
 LEFT JOIN ${ITEM_NAMES} i ON i.item_uuid = lower(e.item_uuid)
-LEFT JOIN users u ON u.user_key = ${key}
+LEFT JOIN user_keys u ON u.lookup_key = ${key}
 ${joinCountries('c', 'e."location".country')}`;
     },
   },
@@ -292,14 +346,14 @@ ${joinCountries('c', 'e."location".country')}`;
       return `SELECT e.uuid AS uuid, ${d.ts('e."timestamp"')} AS event_time, e.source AS source, e.dt AS dt,
   e.action AS action, e.object_type AS object_type, e.object_uuid AS object_uuid,
   coalesce(e.object_details.name, v.name, i.title) AS object_name,
-  ${key} AS actor_key, ${actorUuid} AS actor_uuid,
+  coalesce(u.user_key, ${key}) AS actor_key, ${actorUuid} AS actor_uuid,
   coalesce(u.name, e.actor_details.name) AS actor_name,
   coalesce(u.email, e.actor_details.email) AS actor_email,
   e.aux_uuid AS aux_uuid, e.aux_details.name AS aux_name, e.aux_info AS aux_info,
   e."session".ip AS ip_address,
   ${countryColumns('c', 'e."location".country')}
 FROM ${streamEvents('auditevents')} e
-LEFT JOIN users u ON u.user_key = ${key}
+LEFT JOIN user_keys u ON u.lookup_key = ${key}
 LEFT JOIN ${VAULT_NAMES} v ON e.object_type IN ('vault', 'uva', 'gva', 'items') AND v.vault_uuid = lower(e.object_uuid)
 LEFT JOIN ${ITEM_NAMES} i ON e.object_type = 'item' AND i.item_uuid = lower(e.object_uuid)
 ${joinCountries('c', 'e."location".country')}`;

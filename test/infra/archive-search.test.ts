@@ -79,6 +79,7 @@ describe('ArchiveSearch', () => {
         'signinattempts',
         'signinattempts_backfill',
         'signinattempts_named',
+        'user_keys',
         'users',
         'vaults',
       ].sort(),
@@ -237,7 +238,8 @@ describe('ArchiveSearch', () => {
   it('creates each view after the tables and views it reads', () => {
     const id = (name: string) => tables[name]?.logicalId ?? '';
 
-    expect(tables.users?.resource.DependsOn).toEqual(
+    expect(tables.users?.resource.DependsOn).toEqual(expect.arrayContaining([id('user_keys')]));
+    expect(tables.user_keys?.resource.DependsOn).toEqual(
       expect.arrayContaining(
         ['signinattempts', 'itemusages', 'auditevents'].flatMap((stream) => [
           id(stream),
@@ -251,7 +253,7 @@ describe('ArchiveSearch', () => {
         id('itemusages_backfill'),
         id('vaults'),
         id('items'),
-        id('users'),
+        id('user_keys'),
         id('countries'),
       ]),
     );

@@ -7,13 +7,13 @@ import { SOURCE } from '../support/environment';
 import { type ArchiveFixture, buildArchiveFixture } from './support/archive-fixture';
 import {
   activityPerDay,
-  actorKey,
   adminChanges,
   exposures,
   failedSignins,
   instantMs,
   latestUsers,
   newCountries,
+  personKeys,
   topItems,
   topUsers,
   usageByVaultAndAction,
@@ -196,7 +196,7 @@ describe('saved queries over an archive written by the collector', () => {
     const byUuid = new Map(fixture.events.auditevents.map((event) => [String(event.uuid), event]));
     for (const row of rows) {
       const event = byUuid.get(String(row.uuid)) ?? {};
-      expect(row.actor_name).toBe(users.get(String(actorKey(event)))?.name ?? null);
+      expect(row.actor_name).toBe(users.get(String(personKeys(fixture.events).actor(event)))?.name ?? null);
       if (row.object_type === 'uva')
         expect(row.object_name).toBe(vaultNames.get(String(event?.object_uuid)) ?? null);
     }

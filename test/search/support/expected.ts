@@ -12,14 +12,49 @@ type User = { uuid?: string; name?: string; email?: string } | undefined | null;
 
 const ZONELESS = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2}(\.\d+)?)$/;
 
-/** Who a user object names: its uuid, else its e-mail in lower case, else its name. */
-export const keyOf = (user: unknown, uuid = (user as User)?.uuid): string | undefined => {
-  const u = user as User;
-  return uuid?.trim() || u?.email?.trim().toLowerCase() || u?.name?.trim() || undefined;
+type Keys = {
+  of: (user: unknown, uuid?: string) => string | undefined;
+  actor: (event: SimEvent) => string | undefined;
 };
-/** Who acted in an audit event. */
-export const actorKey = (event: SimEvent): string | undefined =>
-  keyOf(event.actor_details, (event.actor_uuid as string | undefined) ?? (event.actor_details as User)?.uuid);
+const keysByEvents = new WeakMap<Events, Keys>();
+
+/**
+ * Who a user object names: its uuid; else the uuid of the latest event that gives its e-mail
+ * with a uuid; else its e-mail in lower case; else its name.
+ */
+export function personKeys(events: Events): Keys {
+  const known = keysByEvents.get(events);
+  if (known) return known;
+  const resolved = new Map<string, { uuid: string; at: number }>();
+  const sightings = (visit: (user: unknown, at: number, uuid: string | undefined) => void) => {
+    for (const event of events.signinattempts) visit(event.target_user, instantMs(event), undefined);
+    for (const event of events.itemusages) visit(event.user, instantMs(event), undefined);
+    for (const event of events.auditevents) {
+      const at = instantMs(event);
+      visit(event.actor_details, at, actorUuid(event));
+      visit(event.object_details, at, undefined);
+      visit(event.aux_details, at, undefined);
+    }
+  };
+  sightings((user, at, given) => {
+    const u = user as User;
+    const uuid = (given ?? u?.uuid)?.trim();
+    const email = u?.email?.trim().toLowerCase();
+    if (!uuid || !email) return;
+    const seen = resolved.get(email);
+    if (!seen || at >= seen.at) resolved.set(email, { uuid, at });
+  });
+  const of = (user: unknown, uuid = (user as User)?.uuid): string | undefined => {
+    const u = user as User;
+    const email = u?.email?.trim().toLowerCase();
+    return uuid?.trim() || (email && resolved.get(email)?.uuid) || email || u?.name?.trim() || undefined;
+  };
+  const keys: Keys = { of, actor: (event) => of(event.actor_details, actorUuid(event)) };
+  keysByEvents.set(events, keys);
+  return keys;
+}
+const actorUuid = (event: SimEvent) =>
+  (event.actor_uuid as string | undefined) ?? (event.actor_details as User)?.uuid;
 
 /** A country as its ISO code: a code as it is (upper case), a place's name as its code, anything else as given. */
 export const isoCountry = (raw: unknown): string | undefined => {
@@ -48,11 +83,12 @@ type Person = { name: string | null; email: string | null; nameAt: number; email
 
 /**
  * The latest name and the latest e-mail of everyone any event names with a name or an e-mail,
- * by key, from every place an event names a user.
+ * by person key, from every place an event names a user.
  */
 export function latestUsers(events: Events): Map<string, { name: string | null; email: string | null }> {
+  const keys = personKeys(events);
   const users = new Map<string, Person>();
-  const see = (user: unknown, at: number, key = keyOf(user)) => {
+  const see = (user: unknown, at: number, key = keys.of(user)) => {
     const u = user as User;
     if (key === undefined || (u?.name === undefined && u?.email === undefined)) return;
     const known = users.get(key) ?? { name: null, email: null, nameAt: -Infinity, emailAt: -Infinity };
@@ -63,7 +99,7 @@ export function latestUsers(events: Events): Map<string, { name: string | null; 
   for (const event of events.signinattempts) see(event.target_user, instantMs(event));
   for (const event of events.itemusages) see(event.user, instantMs(event));
   for (const event of events.auditevents) {
-    see(event.actor_details, instantMs(event), actorKey(event));
+    see(event.actor_details, instantMs(event), keys.actor(event));
     for (const user of [event.object_details, event.aux_details]) see(user, instantMs(event));
   }
   return new Map([...users].map(([key, { name, email }]) => [key, { name, email }]));
@@ -78,7 +114,7 @@ export function failedSignins(events: Events, now: Date, days: number): Map<stri
   for (const event of events.signinattempts.filter(inWindow(now, days))) {
     if (event.category === 'success' || event.category === 'firewall_reported_success') continue;
     const country = isoCountry(event.country) ?? '(unknown)';
-    count(failed, `${keyOf(event.target_user) ?? null}|${country}|${event.category}`);
+    count(failed, `${personKeys(events).of(event.target_user) ?? null}|${country}|${event.category}`);
   }
   return failed;
 }
@@ -89,6 +125,7 @@ export function newCountries(
   days: number,
 ): Map<string, { signins: number; previous: string; firstSeen: number }> {
   const cutoff = now.getTime() - days * DAY;
+  const keyOf = personKeys(events).of;
   const successes = events.signinattempts.filter(
     (event) => event.category === 'success' && isoCountry(event.country) && keyOf(event.target_user),
   );
@@ -121,6 +158,7 @@ export function usageByVaultAndAction(
   now: Date,
   days: number,
 ): Map<string, { usages: number; users: number }> {
+  const keyOf = personKeys(events).of;
   const usages = new Map<string, number>();
   const users = new Map<string, Set<string>>();
   for (const event of events.itemusages.filter(inWindow(now, days))) {
@@ -171,6 +209,7 @@ export function activityPerDay(events: Events, now: Date, days: number, source: 
 }
 
 export function topItems(events: Events, now: Date, days: number, limit: number) {
+  const keyOf = personKeys(events).of;
   const usages = new Map<string, number>();
   const users = new Map<string, Set<string>>();
   for (const event of events.itemusages.filter(inWindow(now, days))) {
@@ -195,10 +234,11 @@ export function topUsers(events: Events, now: Date, days: number, limit: number)
     entry[field] += 1;
     counts.set(user, entry);
   };
+  const keys = personKeys(events);
   for (const event of events.signinattempts.filter(inWindow(now, days)))
-    add(keyOf(event.target_user), 'signin_attempts');
-  for (const event of events.itemusages.filter(inWindow(now, days))) add(keyOf(event.user), 'item_usages');
-  for (const event of events.auditevents.filter(inWindow(now, days))) add(actorKey(event), 'audit_events');
+    add(keys.of(event.target_user), 'signin_attempts');
+  for (const event of events.itemusages.filter(inWindow(now, days))) add(keys.of(event.user), 'item_usages');
+  for (const event of events.auditevents.filter(inWindow(now, days))) add(keys.actor(event), 'audit_events');
   const total = (c: { signin_attempts: number; item_usages: number; audit_events: number }) =>
     c.signin_attempts + c.item_usages + c.audit_events;
   return [...counts]

@@ -342,6 +342,17 @@ const auditevents: object[] = [
     KAVYA,
     { country: 'United States', region: 'California', city: 'Santa Cruz' },
   ),
+  // Scrubbed, by someone other events name with a uuid beside the same e-mail: the same person.
+  scrubbed(
+    id('ASCRUBJONAS'),
+    '2026-03-08T11:00:00Z',
+    'create',
+    'device',
+    {
+      aux_details: { name: JONAS.name, email: JONAS.email },
+    },
+    { name: JONAS.name, email: JONAS.email },
+  ),
   // The scrubbed shape with an administrative action: vault access granted, by and to people
   // named without a uuid.
   scrubbed(id('ASCRUBGRANT'), '2026-03-08T10:00:00.5Z', 'grant', 'uva', {
