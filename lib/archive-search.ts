@@ -8,7 +8,15 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { athena as athenaDialect, type ValueType } from '../search/dialect';
 import { renderQuery, SAVED_QUERIES } from '../search/queries';
-import { hiveType, LOOKUP_TABLES, LOOKUPS_PREFIX, PARTITION_COLUMNS, STREAM_COLUMNS } from '../search/schema';
+import {
+  BACKFILL_PREFIX,
+  backfillTable,
+  hiveType,
+  LOOKUP_TABLES,
+  LOOKUPS_PREFIX,
+  PARTITION_COLUMNS,
+  STREAM_COLUMNS,
+} from '../search/schema';
 import { renderView, VIEWS, type ViewDefinition } from '../search/views';
 import { DIGESTS_PREFIX, type IArchiveBucket } from './archive-bucket';
 import { EVENT_STREAMS } from './config';
@@ -183,6 +191,27 @@ export class ArchiveSearch extends Construct {
       });
     }
 
+    // Backfills live under backfill/<from>_<to>/source=…/type=…/dt=…/, ranges no projection can
+    // enumerate: one unpartitioned table per stream reads the whole prefix (every stream's
+    // backfills, a few days each), and the views keep its own stream's rows by "$path".
+    for (const stream of EVENT_STREAMS) {
+      addTable(backfillTable(stream), {
+        description: `1Password ${stream} events archived by backfill runs (every range; the views keep type=${stream} and drop events the stream holds too)`,
+        tableType: 'EXTERNAL_TABLE',
+        parameters: { EXTERNAL: 'TRUE', classification: 'json', compressionType: 'gzip' },
+        storageDescriptor: {
+          columns: STREAM_COLUMNS[stream].map(glueColumn),
+          location: `${bucketRoot}${BACKFILL_PREFIX}`,
+          inputFormat: TEXT_INPUT_FORMAT,
+          outputFormat: TEXT_OUTPUT_FORMAT,
+          serdeInfo: {
+            serializationLibrary: OPENX_JSON_SERDE,
+            parameters: { 'ignore.malformed.json': 'TRUE', 'case.insensitive': 'TRUE' },
+          },
+        },
+      });
+    }
+
     for (const lookup of LOOKUP_TABLES) {
       addTable(lookup.name, {
         description: `${lookup.description}; drop the files at s3://<archive bucket>/${props.archive.prefix}${lookup.folder}`,
@@ -294,8 +323,8 @@ export class ArchiveSearch extends Construct {
    *   `ListTableMetadata` on the AWS data catalog;
    * - `glue:GetDatabase`, `GetDatabases`, `GetTable`, `GetTables` on the catalog, the database
    *   and its tables and views (by name);
-   * - `s3:GetObject` on each source's objects and the lookups, `s3:ListBucket` (only those
-   *   prefixes) and `s3:GetBucketLocation` on the archive bucket;
+   * - `s3:GetObject` on each source's objects, the backfills and the lookups, `s3:ListBucket`
+   *   (only those prefixes) and `s3:GetBucketLocation` on the archive bucket;
    * - `s3:GetObject`, `PutObject`, `AbortMultipartUpload`, `ListMultipartUploadParts` on the
    *   results, `s3:ListBucket`, `GetBucketLocation` on the results bucket;
    * - `kms:Decrypt`, `kms:GenerateDataKey` on the archive key, only through S3.
@@ -358,6 +387,7 @@ export class ArchiveSearch extends Construct {
     const dataCatalogArn = `arn:${Aws.PARTITION}:athena:${Aws.REGION}:${Aws.ACCOUNT_ID}:datacatalog/AwsDataCatalog`;
     const readablePrefixes = [
       ...this.sourceNames.map((name) => `${prefix}source=${name}/`),
+      `${prefix}${BACKFILL_PREFIX}`,
       `${prefix}${LOOKUPS_PREFIX}`,
       ...(this.notaryKey ? [`${prefix}${DIGESTS_PREFIX}`] : []),
     ];
@@ -456,6 +486,10 @@ export class ArchiveSearch extends Construct {
         bucket.arnForObjects(`${prefix}source=${name}/*`),
         `Athena reads every archived object of source ${name}; the collector names a new key for each batch.`,
       ]),
+      [
+        bucket.arnForObjects(`${prefix}${BACKFILL_PREFIX}*`),
+        'Athena reads every object a backfill run archived; each range and batch has a key of its own.',
+      ],
       [
         bucket.arnForObjects(`${prefix}${LOOKUPS_PREFIX}*`),
         'Athena reads the lookup CSV files the operator drops under the lookups prefix, whatever their names.',

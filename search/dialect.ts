@@ -10,10 +10,14 @@ export type ValueType = 'varchar' | 'bigint' | 'double' | 'timestamp' | 'date';
 export interface Dialect {
   readonly name: 'athena' | 'duckdb';
   /**
-   * An RFC 3339 text (0 to 9 fractional digits, `Z` or an offset) as a UTC timestamp without
-   * zone; NULL when the text is not a timestamp, so one odd event cannot fail a query.
+   * An event time stamp as a UTC timestamp without zone: RFC 3339 (0 to 9 fractional digits,
+   * `Z` or an offset, `T` or a space between date and time), or a date and time without a
+   * zone, which is read as UTC (see {@link canonicalTimestamp}). NULL for any other text, in
+   * both engines alike, so one odd event cannot fail a query.
    */
   ts(text: string): string;
+  /** Whether a text matches a regular expression (RE2 syntax, which both engines read alike). */
+  matches(text: string, pattern: string): string;
   /** The UTC calendar date of a timestamp from {@link ts}. */
   day(timestamp: string): string;
   /** The query's "now", as a UTC timestamp without zone. */
@@ -39,10 +43,34 @@ const ATHENA_TYPES: Record<ValueType, string> = {
   date: 'date',
 };
 
+// Only what one engine would read and the other not is checked here (hour 24, a leap second,
+// a bare date, an offset without a colon); an impossible month or day is NULL in both parsers.
+const DATE = '[0-9]{4}-[0-9]{2}-[0-9]{2}';
+const TIME = '([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]([.][0-9]{1,9})?';
+const ZONE = '([Zz]|[+-]([01][0-9]|2[0-3]):[0-5][0-9])';
+
+/**
+ * A time stamp as one ISO 8601 text both engines parse the same way, or NULL: `T` between date
+ * and time, upper-case `T` and `Z`, and `Z` added where the text has no zone. Without a zone,
+ * an event time is read as UTC: the Events API sends UTC (or an offset) only, and the time
+ * stamps without a zone that turn up in the wild are UTC times whose `Z` a tool dropped
+ * (`2021-12-15 18:02:23`). Anything else (hour 24, a leap second, a bare date, an offset without
+ * a colon) is no time stamp in either engine, rather than one engine guessing.
+ */
+export function canonicalTimestamp(d: Pick<Dialect, 'matches'>, text: string): string {
+  return `CASE
+    WHEN ${d.matches(text, `^${DATE}[Tt ]${TIME}$`)} THEN concat(substr(${text}, 1, 10), 'T', substr(${text}, 12), 'Z')
+    WHEN ${d.matches(text, `^${DATE}[Tt ]${TIME}${ZONE}$`)} THEN concat(substr(${text}, 1, 10), 'T', upper(substr(${text}, 12)))
+  END`;
+}
+
 /** Athena engine version 3 (Trino). */
 export const athena: Dialect = {
   name: 'athena',
-  ts: (text) => `CAST(try(from_iso8601_timestamp(${text})) AT TIME ZONE 'UTC' AS timestamp)`,
+  // from_iso8601_timestamp reads 0 to 9 fractional digits and an offset; `try` makes an impossible date NULL.
+  ts: (text) =>
+    `CAST(try(from_iso8601_timestamp(${canonicalTimestamp(athena, text)})) AT TIME ZONE 'UTC' AS timestamp)`,
+  matches: (text, pattern) => `regexp_like(${text}, ${literal(pattern)})`,
   day: (timestamp) => `CAST(${timestamp} AS date)`,
   now: () => `CAST(current_timestamp AT TIME ZONE 'UTC' AS timestamp)`,
   daysAgo: (days) => `(${athena.now()} - INTERVAL '${wholeDays(days)}' DAY)`,
@@ -68,7 +96,8 @@ export function duckdb(options: { now?: Date } = {}): Dialect {
   const dialect: Dialect = {
     name: 'duckdb',
     // TIMESTAMPTZ reads nanoseconds (kept to the microsecond) and numeric offsets.
-    ts: (text) => `(TRY_CAST(${text} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')`,
+    ts: (text) => `(TRY_CAST(${canonicalTimestamp(dialect, text)} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')`,
+    matches: (text, pattern) => `regexp_matches(${text}, ${literal(pattern)})`,
     day: (timestamp) => `CAST(${timestamp} AS DATE)`,
     now: () =>
       now

@@ -1,7 +1,8 @@
 /**
  * The archive's tables and views in an embedded DuckDB, over a local copy of the bucket
- * (`<dir>/source=<s>/type=<stream>/dt=<d>/<seq>.ndjson.gz`, lookups under `<dir>/lookups/`),
- * under the same names as in Athena, so a saved query runs unchanged on a laptop.
+ * (`<dir>/source=<s>/type=<stream>/dt=<d>/<seq>.ndjson.gz`, backfills under
+ * `<dir>/backfill/<from>_<to>/source=…`, lookups under `<dir>/lookups/`), under the same names
+ * as in Athena, so a saved query runs unchanged on a laptop.
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -10,6 +11,8 @@ import { EVENT_TYPES, type EventType } from '../lambdas/shared/event-types';
 import { duckdb } from './dialect';
 import { findQuery, renderQuery, SAVED_QUERIES } from './queries';
 import {
+  BACKFILL_PREFIX,
+  backfillTable,
   type Column,
   duckdbType,
   LOOKUP_TABLES,
@@ -81,13 +84,17 @@ export async function openLocalArchive(
     for (const stream of EVENT_TYPES) {
       const select = objects[stream] > 0 ? streamSelect(root, stream) : emptySelect(streamColumns(stream));
       await connection.run(`CREATE ${kind} ${stream} AS ${select}`);
+      const backfills = countBackfillObjects(root, stream) > 0;
+      await connection.run(
+        `CREATE ${kind} ${backfillTable(stream)} AS ${backfills ? backfillSelect(root, stream) : emptySelect([...STREAM_COLUMNS[stream], PATH_COLUMN])}`,
+      );
     }
     for (const table of LOOKUP_TABLES) {
       await connection.run(`CREATE ${kind} ${table.name} AS ${lookupSelect(root, table)}`);
     }
     for (const view of VIEWS) {
-      // `users` reads every stream; computing it once spares each named view a full scan.
-      const viewKind = options.materialize && view.name === 'users' ? 'TABLE' : 'VIEW';
+      // `user_keys` reads every stream; computing it once spares each named view (and `users`) a full scan.
+      const viewKind = options.materialize && view.name === 'user_keys' ? 'TABLE' : 'VIEW';
       await connection.run(`CREATE ${viewKind} ${view.name} AS ${renderView(view, dialect)}`);
     }
   } catch (error) {
@@ -131,14 +138,31 @@ const sqlText = (text: string) => `'${text.replace(/'/g, "''")}'`;
  */
 function streamSelect(root: string, stream: EventType): string {
   const glob = join(root, 'source=*', `type=${stream}`, 'dt=*', '*.ndjson.gz');
+  return `${selectColumns(stream)},
+  regexp_extract(filename, 'source=([^/\\\\]+)', 1) AS source,
+  regexp_extract(filename, 'dt=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) AS dt
+FROM ${readEvents(glob, stream)}`;
+}
+
+/** Athena's hidden column with the object's key, which the views read backfills' source and date from. */
+const PATH_COLUMN: Column = { name: '$path', type: 'string' };
+
+/** A stream's backfilled objects, as Athena reads them: the columns, and the key (with `/`) as `"$path"`. */
+function backfillSelect(root: string, stream: EventType): string {
+  const glob = join(root, BACKFILL_PREFIX, '*', 'source=*', `type=${stream}`, 'dt=*', '*.ndjson.gz');
+  return `${selectColumns(stream)}, replace(filename, '\\', '/') AS "$path"
+FROM ${readEvents(glob, stream)}`;
+}
+
+function selectColumns(stream: EventType): string {
+  return `SELECT ${STREAM_COLUMNS[stream].map((column) => `"${column.name}"`).join(', ')}`;
+}
+
+function readEvents(glob: string, stream: EventType): string {
   const columns = STREAM_COLUMNS[stream].map(
     (column) => `${sqlText(column.name)}: ${sqlText(duckdbType(column.type))}`,
   );
-  const names = STREAM_COLUMNS[stream].map((column) => `"${column.name}"`).join(', ');
-  return `SELECT ${names},
-  regexp_extract(filename, 'source=([^/\\\\]+)', 1) AS source,
-  regexp_extract(filename, 'dt=([0-9]{4}-[0-9]{2}-[0-9]{2})', 1) AS dt
-FROM read_json(${sqlText(glob)}, format = 'newline_delimited', compression = 'gzip', filename = true,
+  return `read_json(${sqlText(glob)}, format = 'newline_delimited', compression = 'gzip', filename = true,
   hive_partitioning = false, ignore_errors = true, columns = {${columns.join(', ')}})`;
 }
 
@@ -167,6 +191,14 @@ function countObjects(root: string, stream: EventType): number {
     }
   }
   return count;
+}
+
+function countBackfillObjects(root: string, stream: EventType): number {
+  const backfills = join(root, BACKFILL_PREFIX);
+  if (!existsSync(backfills)) return 0;
+  return readdirSync(backfills, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .reduce((sum, range) => sum + countObjects(join(backfills, range.name), stream), 0);
 }
 
 function subfolders(directory: string, prefix: string): string[] {

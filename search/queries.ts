@@ -6,6 +6,8 @@
  *
  * Time windows use the event time (`event_time`) and, to scan less, the write date `dt`:
  * an event is written after it happens, so `dt >= dtSince(n)` never drops an event in the window.
+ * People are counted by `user_key` (`actor_key`): their uuid, or for events that name them
+ * without one, their e-mail or name (see views.ts).
  */
 import { type Dialect, literal } from './dialect';
 
@@ -81,10 +83,10 @@ export const SAVED_QUERIES: readonly SavedQuery[] = [
   count(*) AS attempts,
   min(event_time) AS first_attempt,
   max(event_time) AS last_attempt,
-  user_uuid
+  user_key
 FROM signinattempts_named
 WHERE outcome = 'failure' AND ${window(d, Number(p.days))}
-GROUP BY user_uuid, coalesce(country, '(unknown)'), category
+GROUP BY user_key, coalesce(country, '(unknown)'), category
 ORDER BY attempts DESC, user_name, country, category`,
   },
   {
@@ -94,32 +96,32 @@ ORDER BY attempts DESC, user_name, country, category`,
       'Which users signed in successfully from a country they had never signed in from before? Users with no earlier sign-in are left out.',
     params: { days: days(7, 'how recent a first sign-in from a country must be') },
     sql: (d, p) => `WITH ok AS (
-  SELECT user_uuid, user_name, user_email, country, event_time
+  SELECT user_key, user_name, user_email, country, event_time
   FROM signinattempts_named
-  WHERE category = 'success' AND country IS NOT NULL AND event_time IS NOT NULL
+  WHERE category = 'success' AND country IS NOT NULL AND user_key IS NOT NULL AND event_time IS NOT NULL
 ),
 pairs AS (
-  SELECT user_uuid, country, min(event_time) AS first_seen, count(*) AS signins
+  SELECT user_key, country, min(event_time) AS first_seen, count(*) AS signins
   FROM ok
-  GROUP BY user_uuid, country
+  GROUP BY user_key, country
 ),
 before AS (
-  SELECT user_uuid, ${d.listDistinct('country')} AS previous_countries
+  SELECT user_key, ${d.listDistinct('country')} AS previous_countries
   FROM ok
   WHERE event_time < ${d.daysAgo(Number(p.days))}
-  GROUP BY user_uuid
+  GROUP BY user_key
 ),
 names AS (
-  SELECT user_uuid, max(user_name) AS user_name, max(user_email) AS user_email
+  SELECT user_key, max(user_name) AS user_name, max(user_email) AS user_email
   FROM ok
-  GROUP BY user_uuid
+  GROUP BY user_key
 )
-SELECT n.user_name, n.user_email, p.country, p.first_seen, p.signins, b.previous_countries, p.user_uuid
+SELECT n.user_name, n.user_email, p.country, p.first_seen, p.signins, b.previous_countries, p.user_key
 FROM pairs p
-JOIN before b ON b.user_uuid = p.user_uuid
-JOIN names n ON n.user_uuid = p.user_uuid
+JOIN before b ON b.user_key = p.user_key
+JOIN names n ON n.user_key = p.user_key
 WHERE p.first_seen >= ${d.daysAgo(Number(p.days))}
-ORDER BY p.first_seen DESC, p.user_uuid`,
+ORDER BY p.first_seen DESC, p.user_key`,
   },
   {
     id: 'item-usage-by-vault-and-action',
@@ -132,7 +134,7 @@ ORDER BY p.first_seen DESC, p.user_uuid`,
   vault_name,
   action,
   count(*) AS usages,
-  count(DISTINCT user_uuid) AS users,
+  count(DISTINCT user_key) AS users,
   vault_uuid
 FROM itemusages_named
 WHERE ${window(d, Number(p.days))}
@@ -200,11 +202,10 @@ ORDER BY event_time DESC, uuid`;
     question: 'How many events did each source and stream record per day (by event time, UTC)?',
     params: { days: days(90) },
     sql: (d, p) => {
-      const n = Number(p.days);
-      const stream = (table: string) =>
-        `  SELECT ${d.day(d.ts('"timestamp"'))} AS day, '${table}' AS stream, source
-  FROM ${table}
-  WHERE dt >= ${d.dtSince(n)} AND ${d.ts('"timestamp"')} >= ${d.daysAgo(n)}`;
+      const stream = (name: string) =>
+        `  SELECT ${d.day('event_time')} AS day, '${name}' AS stream, source
+  FROM ${name}_named
+  WHERE ${window(d, Number(p.days))}`;
       return `SELECT day, stream, source, count(*) AS events
 FROM (
 ${['signinattempts', 'itemusages', 'auditevents'].map(stream).join('\n  UNION ALL\n')}
@@ -222,7 +223,7 @@ ORDER BY day, stream, source`;
   max(item_title) AS item_title,
   max(vault_name) AS vault_name,
   count(*) AS usages,
-  count(DISTINCT user_uuid) AS users,
+  count(DISTINCT user_key) AS users,
   max(event_time) AS last_used,
   item_uuid,
   max(vault_uuid) AS vault_uuid
@@ -235,7 +236,8 @@ LIMIT ${Number(p.limit)}`,
   {
     id: 'top-users',
     title: 'Most active users',
-    question: 'Who does the most: sign-in attempts, item usages and audited actions per user?',
+    question:
+      'Who does the most: sign-in attempts, item usages and audited actions per person (by uuid, or by e-mail or name where events carry no uuid)?',
     params: { days: days(30), limit: { kind: 'count', default: 10, description: 'how many users' } },
     sql: (d, p) => {
       const n = Number(p.days);
@@ -246,17 +248,17 @@ LIMIT ${Number(p.limit)}`,
   sum(CASE WHEN stream = 'itemusages' THEN 1 ELSE 0 END) AS item_usages,
   sum(CASE WHEN stream = 'auditevents' THEN 1 ELSE 0 END) AS audit_events,
   count(*) AS events,
-  user_uuid
+  user_key
 FROM (
-  SELECT 'signinattempts' AS stream, user_uuid, user_name, user_email FROM signinattempts_named WHERE ${window(d, n)}
+  SELECT 'signinattempts' AS stream, user_key, user_name, user_email FROM signinattempts_named WHERE ${window(d, n)}
   UNION ALL
-  SELECT 'itemusages', user_uuid, user_name, user_email FROM itemusages_named WHERE ${window(d, n)}
+  SELECT 'itemusages', user_key, user_name, user_email FROM itemusages_named WHERE ${window(d, n)}
   UNION ALL
-  SELECT 'auditevents', actor_uuid, actor_name, actor_email FROM auditevents_named WHERE ${window(d, n)}
+  SELECT 'auditevents', actor_key, actor_name, actor_email FROM auditevents_named WHERE ${window(d, n)}
 ) AS activity
-WHERE user_uuid IS NOT NULL
-GROUP BY user_uuid
-ORDER BY events DESC, user_uuid
+WHERE user_key IS NOT NULL
+GROUP BY user_key
+ORDER BY events DESC, user_key
 LIMIT ${Number(p.limit)}`;
     },
   },

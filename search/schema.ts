@@ -3,9 +3,13 @@
  * Glue (Hive) types for Athena and as DuckDB types for local queries, so both engines see
  * the same columns with the same types.
  *
- * Columns follow the Events API's v2 event schemas. Fields the API adds later stay in the
- * archive (every line is kept as the API returned it) and can be added here without
- * rewriting a single object.
+ * Columns follow the Events API's v2 event schemas, with the older spellings events still
+ * carry (`client.ip`). Fields the API adds later stay in the archive (every line is kept as
+ * the API returned it) and can be added here without rewriting a single object.
+ *
+ * Each stream has two tables: its own objects (`source=…/type=<stream>/dt=…/`), partitioned by
+ * source and write date, and the objects of every `backfill` run (`backfill/<from>_<to>/…`),
+ * read whole. The views put them together, each event once.
  */
 import type { EventType } from '../lambdas/shared/event-types';
 
@@ -45,6 +49,7 @@ const CLIENT_FIELDS: readonly Column[] = [
   string('os_name'),
   string('os_version'),
   string('ip_address'),
+  string('ip', 'the client address in older events, which have no ip_address'),
 ];
 
 const LOCATION = struct(
@@ -72,7 +77,7 @@ export const STREAM_COLUMNS: Readonly<Record<EventType, readonly Column[]>> = {
     TIMESTAMP,
     string('category', 'success, credentials_failed, mfa_failed, sso_failed, firewall_failed, ...'),
     string('type', 'credentials_ok, password_secret_bad, totp_bad, country_blocked, ...'),
-    string('country', 'ISO 3166 code of the sign-in; may be empty'),
+    string('country', 'ISO 3166 code of the sign-in as sent; some events give a name (France), or nothing'),
     struct('details', [string('value')], 'e.g. what a firewall rule blocked'),
     struct('target_user', USER_FIELDS, 'the user who tried to sign in'),
     struct('client', CLIENT_FIELDS),
@@ -120,6 +125,18 @@ export const PARTITION_COLUMNS: readonly Column[] = [
   string('source', 'the 1Password account (source) the event came from'),
   string('dt', 'UTC date the batch was written (YYYY-MM-DD), not the event date'),
 ];
+
+/** Where `backfill` writes, relative to the archive prefix: `backfill/<from>_<to>/source=…/type=…/dt=…/`. */
+export const BACKFILL_PREFIX = 'backfill/';
+
+/**
+ * The table of a stream's backfilled events: every object under {@link BACKFILL_PREFIX},
+ * unpartitioned (the ranges are not known in advance), with the object's key in the hidden
+ * column `"$path"`, from which the views take the stream, the source and the write date.
+ */
+export function backfillTable(stream: EventType): string {
+  return `${stream}_backfill`;
+}
 
 /** Where the operator drops lookup CSVs, relative to the archive prefix. */
 export const LOOKUPS_PREFIX = 'lookups/';

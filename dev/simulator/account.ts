@@ -1,4 +1,5 @@
 import { base32Id, type Random } from './random';
+import { SHAPE_RATES } from './shape-rates';
 
 /**
  * A small simulated 1Password account (people, devices, vaults, groups) so that generated events
@@ -25,7 +26,7 @@ export interface Client {
 }
 
 export interface Device {
-  /** Lower-case, as device uuids appear in payloads. */
+  /** Lower-case base32, as device uuids mostly appear in payloads, or a hyphenated RFC 4122 uuid. */
   uuid: string;
   client: Client;
 }
@@ -161,8 +162,11 @@ function makeDevice(random: Random, person: { first: string }): Device {
         ['Windows', 4],
         ['Linux', 1],
       ] as const);
+      const extension = random.chance(SHAPE_RATES.device.olderExtensionName)
+        ? '1Password Extension'
+        : '1Password Browser Extension';
       client = {
-        app_name: kind === 'web' ? '1Password for Web' : '1Password Browser Extension',
+        app_name: kind === 'web' ? '1Password for Web' : extension,
         app_version: kind === 'web' ? String(random.int(1700, 1900)) : String(random.int(20100, 20299)),
         platform_name: browser,
         platform_version: version(random),
@@ -222,7 +226,17 @@ function makeDevice(random: Random, person: { first: string }): Device {
       };
       break;
   }
-  return { uuid: base32Id(random).toLowerCase(), client: { ...client, ip_address: ip } };
+  const uuid = random.chance(SHAPE_RATES.device.hyphenatedUuid)
+    ? rfc4122Uuid(random)
+    : base32Id(random).toLowerCase();
+  return { uuid, client: { ...client, ip_address: ip } };
+}
+
+/** A random (version 4) uuid, written as RFC 4122 does: `553aee6b-7da1-4043-84ab-86ff036035bf`. */
+function rfc4122Uuid(random: Random): string {
+  const hex = Array.from({ length: 4 }, () => random.uint32().toString(16).padStart(8, '0')).join('');
+  const variant = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export function createAccount(random: Random, accountUuid: string): Account {

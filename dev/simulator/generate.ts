@@ -15,14 +15,22 @@ import {
   FUTURE_SIGNIN_TYPES,
 } from './catalog';
 import { base32Id, type Random } from './random';
-import { compareInstants, formatRfc3339, type Instant, type TimestampPrecision, truncate } from './time';
+import { SHAPE_RATES } from './shape-rates';
+import {
+  compareInstants,
+  formatRfc3339,
+  formatZoneless,
+  type Instant,
+  type TimestampPrecision,
+  truncate,
+} from './time';
 import type { Feature, SimEvent } from './types';
 
 /** Roughly how often a value or field from a later API version shows up. */
 const UNKNOWN_ENUM_RATE = 0.01;
 const UNKNOWN_FIELD_RATE = 0.01;
 
-type Style = readonly [TimestampPrecision, 'utc' | 'offset'];
+type Style = readonly [TimestampPrecision, 'utc' | 'offset' | 'zoneless'];
 
 /** Each feed has its usual precision plus a minority of other RFC 3339 forms. */
 const STYLES: Record<Feature, readonly (readonly [Style, number])[]> = {
@@ -58,14 +66,29 @@ export interface EventGenerator {
   generate(feature: Feature, count: number, fromMs: number, toMs: number): TimedEvent[];
 }
 
-/** v2 user objects; v1 endpoints strip the MSP fields. */
-const userDetails = (p: Person) => ({
-  uuid: p.uuid,
+/** A user object: v2 adds the MSP fields (v1 endpoints strip them); `withoutIds` leaves the uuid out too. */
+const userDetails = (p: Person, shape: Shape = CURRENT) => ({
+  ...(shape.withoutIds ? {} : { uuid: p.uuid }),
   name: p.name,
   email: p.email,
-  user_type: p.userType,
-  user_account_uuid: p.userAccountUuid,
+  ...(shape.accountFields ? { user_type: p.userType, user_account_uuid: p.userAccountUuid } : {}),
 });
+
+/** Which of the shapes of SHAPE_RATES an event takes, beyond its own fields. */
+interface Shape {
+  /** The v2 account fields are present. */
+  readonly accountFields: boolean;
+  /** Every id is left out (audit events). */
+  readonly withoutIds: boolean;
+}
+const CURRENT: Shape = { accountFields: true, withoutIds: false };
+
+/** The client with its address under the older key `ip`, where other events say `ip_address`. */
+function withOlderIpKey(client: Client): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(client).map(([key, value]) => [key === 'ip_address' ? 'ip' : key, value]),
+  );
+}
 
 export function createGenerator(random: Random, account: Account): EventGenerator {
   const issued = new Set<string>();
@@ -83,11 +106,11 @@ export function createGenerator(random: Random, account: Account): EventGenerato
     const r = random.next();
     return account.people[Math.floor(r * r * account.people.length)] as Person;
   };
-  const location = (home: Place): Record<string, unknown> | undefined => {
-    if (random.chance(0.12)) return undefined;
+  const location = (home: Place, absent: number, coordinates = true): Record<string, unknown> | undefined => {
+    if (random.chance(absent)) return undefined;
     const at = random.chance(0.06) ? random.pick(PLACES) : home;
     // Some geo lookups only resolve to a city, without coordinates.
-    if (random.chance(0.1)) return { country: at.country, region: at.region, city: at.city };
+    if (random.chance(0.1) || !coordinates) return { country: at.country, region: at.region, city: at.city };
     return {
       country: at.country,
       region: at.region,
@@ -97,6 +120,12 @@ export function createGenerator(random: Random, account: Account): EventGenerato
     };
   };
   const clientOf = (device: Device): Client => ({ ...device.client });
+  const spellClient = (client: Client) =>
+    random.chance(SHAPE_RATES.clientIp) ? withOlderIpKey(client) : client;
+  const accountShape = (): Shape => ({
+    accountFields: !random.chance(SHAPE_RATES.withoutAccountFields),
+    withoutIds: false,
+  });
   const withExtras = (event: SimEvent, at: Instant): SimEvent => {
     if (!random.chance(UNKNOWN_FIELD_RATE)) return event;
     const extra = random.pick(['risk', 'insert_time', 'client_trust'] as const);
@@ -109,6 +138,8 @@ export function createGenerator(random: Random, account: Account): EventGenerato
   };
 
   const signInAttempt = (timestamp: string, at: Instant): SimEvent => {
+    const rates = SHAPE_RATES.signin;
+    const shape = accountShape();
     const p = person();
     const category = random.weighted(SIGNIN_CATEGORY_WEIGHTS);
     let type = random.pick(SIGNIN_TYPES_BY_CATEGORY[category]);
@@ -119,7 +150,7 @@ export function createGenerator(random: Random, account: Account): EventGenerato
     const where = stranger ? random.pick(PLACES) : p.home;
     const client = clientOf(device);
     if (stranger) client.ip_address = ipAddress(random);
-    let details: { value: string } | null = null;
+    let details: { value: string } | null | undefined = random.chance(rates.detailsAbsent) ? undefined : null;
     if (firewall) {
       details = {
         value:
@@ -134,24 +165,31 @@ export function createGenerator(random: Random, account: Account): EventGenerato
                   : 'All',
       };
     }
+    const country = random.weighted([
+      [where.iso, 1 - rates.countryName - rates.countryEmpty],
+      [where.country, rates.countryName],
+      ['', rates.countryEmpty],
+    ]);
     const event: SimEvent = {
       uuid: uuid(),
       session_uuid: base32Id(random),
       timestamp,
       category,
       type,
-      country: random.chance(0.02) ? '' : where.iso,
-      details,
-      target_user: userDetails(p),
-      client,
+      country,
     };
-    const loc = location(where);
+    if (details !== undefined) event.details = details;
+    if (!random.chance(rates.targetUserAbsent)) event.target_user = userDetails(p, shape);
+    event.client = spellClient(client);
+    const loc = location(where, rates.locationAbsent);
     if (loc) event.location = loc;
-    event.account_uuid = account.uuid;
+    if (shape.accountFields) event.account_uuid = account.uuid;
     return withExtras(event, at);
   };
 
   const itemUsage = (timestamp: string, at: Instant): SimEvent => {
+    const rates = SHAPE_RATES.itemUsage;
+    const shape = accountShape();
     const p = person();
     const vault = random.pick(account.vaults);
     const item = random.pick(vault.items);
@@ -163,23 +201,24 @@ export function createGenerator(random: Random, account: Account): EventGenerato
         : random.chance(0.03)
           ? 0
           : random.int(Math.max(1, item.version - 2), item.version);
-    const event: SimEvent = {
-      uuid: uuid(),
-      timestamp,
-      used_version: usedVersion,
-      vault_uuid: vault.uuid,
-      item_uuid: item.uuid,
-      action,
-      user: userDetails(p),
-      client: clientOf(random.pick(p.devices)),
-    };
-    const loc = location(p.home);
+    const event: SimEvent = { uuid: uuid(), timestamp };
+    if (!random.chance(rates.usedVersionAbsent)) event.used_version = usedVersion;
+    event.vault_uuid = vault.uuid;
+    event.item_uuid = item.uuid;
+    if (!random.chance(rates.actionAbsent)) event.action = action;
+    event.user = userDetails(p, shape);
+    event.client = spellClient(clientOf(random.pick(p.devices)));
+    const loc = location(p.home, rates.locationAbsent);
     if (loc) event.location = loc;
-    event.account_uuid = account.uuid;
+    if (shape.accountFields) event.account_uuid = account.uuid;
     return withExtras(event, at);
   };
 
   const auditEvent = (timestamp: string, at: Instant): SimEvent => {
+    const rates = SHAPE_RATES.audit;
+    const shape: Shape = random.chance(rates.withoutIds)
+      ? { accountFields: false, withoutIds: true }
+      : accountShape();
     const actor = person();
     const subject = random.weighted(AUDIT_SCENARIOS)(random, account, actor, person());
     if (random.chance(UNKNOWN_ENUM_RATE)) {
@@ -188,23 +227,25 @@ export function createGenerator(random: Random, account: Account): EventGenerato
     }
     const device = random.pick(actor.devices);
     const loginAt: Instant = { ms: at.ms - random.int(1_000, 8 * 3_600_000), ns: random.int(0, 999_999) };
-    const event: SimEvent = {
-      uuid: uuid(),
-      timestamp,
-      actor_uuid: actor.uuid,
-    };
-    if (random.chance(0.97)) event.actor_details = userDetails(actor);
+    const event: SimEvent = { uuid: uuid(), timestamp };
+    if (!shape.withoutIds) event.actor_uuid = actor.uuid;
+    if (shape.withoutIds || !random.chance(rates.actorDetailsAbsent))
+      event.actor_details = userDetails(actor, shape);
     event.actor_type = actor.userType;
-    event.actor_account_uuid = actor.userAccountUuid;
-    event.account_uuid = account.uuid;
-    Object.assign(event, subject);
-    event.session = {
-      uuid: base32Id(random),
-      login_time: formatRfc3339(loginAt, 'nanos'),
-      device_uuid: device.uuid,
-      ip: device.client.ip_address,
-    };
-    const loc = location(actor.home);
+    if (shape.accountFields) {
+      event.actor_account_uuid = actor.userAccountUuid;
+      event.account_uuid = account.uuid;
+    }
+    Object.assign(event, shape.withoutIds ? withoutIds(subject) : withShape(subject, shape));
+    event.session = shape.withoutIds
+      ? { login_time: formatRfc3339(loginAt, 'nanos'), ip: device.client.ip_address }
+      : {
+          uuid: base32Id(random),
+          login_time: formatRfc3339(loginAt, 'nanos'),
+          device_uuid: device.uuid,
+          ip: device.client.ip_address,
+        };
+    const loc = location(actor.home, rates.locationAbsent, !shape.withoutIds);
     if (loc) event.location = loc;
     return withExtras(event, at);
   };
@@ -219,8 +260,11 @@ export function createGenerator(random: Random, account: Account): EventGenerato
     generate(feature, count, fromMs, toMs) {
       const span = Math.max(0, toMs - fromMs);
       const stamps: { at: Instant; style: Style; offset: number }[] = new Array(count);
+      const zoneless = feature === 'auditevents' ? 0 : SHAPE_RATES.zonelessTimestamp;
       for (let i = 0; i < count; i++) {
-        const style = random.weighted(STYLES[feature]);
+        let style = random.weighted(STYLES[feature]);
+        // Without a zone, a time stamp carries at most milliseconds, as the published ones do.
+        if (random.chance(zoneless)) style = [style[0] === 'nanos' ? 'millis' : style[0], 'zoneless'];
         const raw = { ms: fromMs + Math.floor(random.next() * (span + 1)), ns: random.int(0, 999_999) };
         const offset = style[1] === 'offset' ? random.pick(OFFSETS_MINUTES) : 0;
         // Truncate before sorting: mixed precisions must still come out in instant order.
@@ -233,7 +277,12 @@ export function createGenerator(random: Random, account: Account): EventGenerato
       stamps.sort((a, b) => compareInstants(a.at, b.at));
       const build = builders[feature];
       return stamps.map(({ at, style, offset }) => ({
-        event: build(formatRfc3339(at, style[0], offset), at),
+        event: build(
+          style[1] === 'zoneless' && style[0] !== 'nanos'
+            ? formatZoneless(at, style[0])
+            : formatRfc3339(at, style[0], offset),
+          at,
+        ),
         at,
       }));
     },
@@ -319,6 +368,30 @@ type AuditSubject = {
   aux_info?: string;
 };
 type Scenario = (random: Random, account: Account, actor: Person, other: Person) => AuditSubject;
+
+/** The subject with its user details in the event's shape (without the v2 account fields). */
+function withShape(subject: AuditSubject, shape: Shape): AuditSubject {
+  if (shape.accountFields) return subject;
+  const strip = (details: Record<string, unknown> | undefined) => {
+    if (!details) return undefined;
+    const { user_type: _type, user_account_uuid: _account, ...rest } = details;
+    return rest;
+  };
+  const out: AuditSubject = { ...subject };
+  if (subject.object_details) out.object_details = strip(subject.object_details);
+  if (subject.aux_details) out.aux_details = strip(subject.aux_details);
+  return out;
+}
+
+/** The subject with every id left out: no object or aux uuid, user details by name and e-mail only. */
+function withoutIds(subject: AuditSubject): Omit<AuditSubject, 'object_uuid'> {
+  const { object_uuid: _object, aux_uuid: _aux, aux_id: _id, ...rest } = subject;
+  const named = (details: Record<string, unknown> | undefined) =>
+    details ? { name: details.name, email: details.email } : undefined;
+  if (subject.object_details) rest.object_details = named(subject.object_details);
+  if (subject.aux_details) rest.aux_details = named(subject.aux_details);
+  return rest;
+}
 
 const onUser =
   (action: string): Scenario =>

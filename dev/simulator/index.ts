@@ -12,5 +12,5 @@
 export * from './catalog';
 export { startSimulator } from './server';
 export { RETENTION_MS } from './store';
-export { formatRfc3339, type Instant, parseRfc3339 } from './time';
+export { eventInstant, formatRfc3339, type Instant, parseRfc3339 } from './time';
 export * from './types';

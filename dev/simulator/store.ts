@@ -1,4 +1,4 @@
-import { compareInstants, type Instant, parseRfc3339 } from './time';
+import { compareInstants, eventInstant, type Instant } from './time';
 import type { SimEvent } from './types';
 
 export const RETENTION_MS = 120 * 24 * 3_600_000;
@@ -35,10 +35,10 @@ export interface Entry {
 export class EventStore {
   private readonly entries: Entry[] = [];
 
-  /** Events without a parsable timestamp count as happening at ingestion time. */
+  /** Events without a readable timestamp count as happening at ingestion time (see {@link eventInstant}). */
   ingest(events: readonly SimEvent[], nowMs: number): void {
     for (const event of events) {
-      const at = typeof event.timestamp === 'string' ? parseRfc3339(event.timestamp) : undefined;
+      const at = typeof event.timestamp === 'string' ? eventInstant(event.timestamp) : undefined;
       this.entries.push({ event, at: at ?? { ms: nowMs, ns: 0 } });
     }
   }
@@ -47,7 +47,7 @@ export class EventStore {
   ingestText(texts: readonly string[], nowMs: number): SimEvent[] {
     return texts.map((text) => {
       const event = JSON.parse(text) as SimEvent;
-      const at = typeof event.timestamp === 'string' ? parseRfc3339(event.timestamp) : undefined;
+      const at = typeof event.timestamp === 'string' ? eventInstant(event.timestamp) : undefined;
       this.entries.push({ event, at: at ?? { ms: nowMs, ns: 0 }, text });
       return event;
     });

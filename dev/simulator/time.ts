@@ -48,6 +48,22 @@ export function parseRfc3339(text: string): Instant | undefined {
   return { ms: wall - offsetMinutes * 60_000 + fractionMs, ns };
 }
 
+const ZONELESS = /^(\d{4}-\d{2}-\d{2})[Tt ](\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)$/;
+
+/**
+ * The instant an event's `timestamp` denotes: RFC 3339, or a date and time without a zone
+ * (`2021-12-15 18:02:23`), which is read as UTC, as the search views read it.
+ */
+export function eventInstant(text: string): Instant | undefined {
+  const zoneless = ZONELESS.exec(text);
+  return parseRfc3339(zoneless ? `${zoneless[1]}T${zoneless[2]}Z` : text);
+}
+
+/** The UTC reading of {@link formatRfc3339}'s text without its zone, date and time split by a space. */
+export function formatZoneless(at: Instant, precision: Exclude<TimestampPrecision, 'nanos'>): string {
+  return formatRfc3339(at, precision).replace('T', ' ').replace(/Z$/, '');
+}
+
 /**
  * The precisions seen in real payloads: `seconds` (Go RFC3339, sign-ins), `millis` (item usages),
  * `nanos` (Go RFC3339Nano, audit events; trailing zeros trimmed, so 7 or 8 digits also appear).

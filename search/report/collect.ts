@@ -47,7 +47,8 @@ export interface ReportData {
     users: number;
   }[];
   readonly topUsers: readonly {
-    userUuid: string;
+    /** The user's uuid, or for people events name without one, their e-mail (lower case) or name. */
+    userKey: string;
     name: string;
     email: string;
     counts: Record<EventType, number>;
@@ -67,6 +68,9 @@ export interface ReportData {
   }[];
   readonly lookups: { vaultsNamed: number; vaultsSeen: number; itemsNamed: number; itemsSeen: number };
 }
+
+/** How the report names the action of item usages that carry none (events from before the field). */
+export const NO_ACTION = '(not sent)';
 
 const num = (value: Row[string] | undefined): number =>
   typeof value === 'number' ? value : Number(value ?? 0);
@@ -135,10 +139,11 @@ export async function collectReport(
     country,
     attempts,
   }));
-  const itemActions = sumBy(usageRows.rows, 'action', 'usages').map(([action, usages]) => ({
-    action,
-    usages,
-  }));
+  const itemActions = sumBy(
+    usageRows.rows.map((row) => ({ ...row, action: row.action ?? NO_ACTION })),
+    'action',
+    'usages',
+  ).map(([action, usages]) => ({ action, usages }));
 
   const changeCounts = ADMIN_CHANGES.map(({ label }) => ({
     label,
@@ -183,8 +188,8 @@ FROM itemusages_named`),
       users: num(row.users),
     })),
     topUsers: userRows.rows.map((row) => ({
-      userUuid: str(row.user_uuid),
-      name: str(row.user_name) || str(row.user_uuid),
+      userKey: str(row.user_key),
+      name: str(row.user_name) || str(row.user_email) || str(row.user_key),
       email: str(row.user_email),
       counts: {
         signinattempts: num(row.signin_attempts),

@@ -109,7 +109,7 @@ export function renderReportPage(data: ReportData, options: PageOptions = {}): s
   const users = horizontalBars({
     id: 'top-users',
     rows: data.topUsers.map((row) => ({
-      key: row.userUuid,
+      key: row.userKey,
       label: row.name,
       sublabel: row.email,
       value: row.counts,

@@ -1,5 +1,5 @@
 import { RULES } from '../../lambdas/detector/rules';
-import { countryCode } from '../../lambdas/shared/detections/countries';
+import { countryCode } from '../../lambdas/shared/countries';
 import { eventTime } from '../../lambdas/shared/detections/event-view';
 import { findingId } from '../../lambdas/shared/detections/finding';
 import { liveEntries, MemoryHistory } from '../../lambdas/shared/detections/history';

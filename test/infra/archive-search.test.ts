@@ -65,16 +65,21 @@ describe('ArchiveSearch', () => {
     });
   });
 
-  it('defines one table per stream, two lookup tables and the views', () => {
+  it('defines two tables per stream (its objects, its backfills), two lookup tables and the views', () => {
     expect(Object.keys(tables).sort()).toEqual(
       [
         'auditevents',
+        'auditevents_backfill',
         'auditevents_named',
+        'countries',
         'itemusages',
+        'itemusages_backfill',
         'itemusages_named',
         'items',
         'signinattempts',
+        'signinattempts_backfill',
         'signinattempts_named',
+        'user_keys',
         'users',
         'vaults',
       ].sort(),
@@ -92,7 +97,7 @@ describe('ArchiveSearch', () => {
       type: 'string',
       details: 'struct<value:string>',
       target_user: 'struct<uuid:string,name:string,email:string,user_type:string,user_account_uuid:string>',
-      client: expect.stringMatching(/^struct<app_name:string,.*ip_address:string>$/),
+      client: expect.stringMatching(/^struct<app_name:string,.*ip_address:string,ip:string>$/),
       location: 'struct<country:string,region:string,city:string,latitude:double,longitude:double>',
     });
     expect(columns('itemusages')).toMatchObject({
@@ -136,6 +141,22 @@ describe('ArchiveSearch', () => {
         },
       });
       template.resourceCountIs('AWS::Glue::Crawler', 0);
+    },
+  );
+
+  it.each(['signinattempts', 'itemusages', 'auditevents'])(
+    'reads the backfills of %s from the whole backfill prefix, unpartitioned, with the stream’s columns',
+    (stream) => {
+      const table = tables[`${stream}_backfill`]?.input;
+
+      expect(table?.TableType).toBe('EXTERNAL_TABLE');
+      expect(table?.PartitionKeys ?? []).toEqual([]);
+      expect(table?.Parameters['projection.enabled']).toBeUndefined();
+      expect(table?.StorageDescriptor.Location).toEqual({
+        'Fn::Join': ['', ['s3://', { Ref: built.archiveBucketId }, '/backfill/']],
+      });
+      expect(table?.StorageDescriptor.Columns).toEqual(tables[stream]?.input.StorageDescriptor.Columns);
+      expect(table?.StorageDescriptor.SerdeInfo).toEqual(tables[stream]?.input.StorageDescriptor.SerdeInfo);
     },
   );
 
@@ -207,20 +228,34 @@ describe('ArchiveSearch', () => {
       expect(table?.input.StorageDescriptor.Columns.map((column) => column.Name)).toEqual(
         view.columns.map((column) => column.name),
       );
-      expect(
-        blob.columns.find((column) => column.name === 'event_time' || column.name === 'last_seen')?.type,
-      ).toBe('timestamp(3)');
+      for (const column of blob.columns.filter((c) =>
+        ['event_time', 'first_seen', 'last_seen'].includes(c.name),
+      ))
+        expect(column.type).toBe('timestamp(3)');
     },
   );
 
   it('creates each view after the tables and views it reads', () => {
     const id = (name: string) => tables[name]?.logicalId ?? '';
 
-    expect(tables.users?.resource.DependsOn).toEqual(
-      expect.arrayContaining([id('signinattempts'), id('itemusages'), id('auditevents')]),
+    expect(tables.users?.resource.DependsOn).toEqual(expect.arrayContaining([id('user_keys')]));
+    expect(tables.user_keys?.resource.DependsOn).toEqual(
+      expect.arrayContaining(
+        ['signinattempts', 'itemusages', 'auditevents'].flatMap((stream) => [
+          id(stream),
+          id(`${stream}_backfill`),
+        ]),
+      ),
     );
     expect(tables.itemusages_named?.resource.DependsOn).toEqual(
-      expect.arrayContaining([id('itemusages'), id('vaults'), id('items'), id('users')]),
+      expect.arrayContaining([
+        id('itemusages'),
+        id('itemusages_backfill'),
+        id('vaults'),
+        id('items'),
+        id('user_keys'),
+        id('countries'),
+      ]),
     );
   });
 
@@ -320,7 +355,7 @@ describe('ArchiveSearch', () => {
       expect(actions).not.toContain('glue:CreateTable');
     });
 
-    it('reads only the sources’ objects and the lookups, listing only those prefixes', () => {
+    it('reads only the sources’ objects, the backfills and the lookups, listing only those prefixes', () => {
       const objects = (path: string) => ({
         'Fn::Join': ['', [{ 'Fn::GetAtt': [built.archiveBucketId, 'Arn'] }, path]],
       });
@@ -330,14 +365,17 @@ describe('ArchiveSearch', () => {
         Resource: expect.arrayContaining([
           objects('/source=prod/*'),
           objects('/source=subsidiary/*'),
+          objects('/backfill/*'),
           objects('/lookups/*'),
         ]),
       });
-      expect(bySid('ReadTheArchive')?.Resource).toHaveLength(3);
+      expect(bySid('ReadTheArchive')?.Resource).toHaveLength(4);
       expect(bySid('ListTheArchive')).toMatchObject({
         // Versions too: verify reports keys replaced or hidden behind a delete marker.
         Action: ['s3:ListBucket', 's3:ListBucketVersions'],
-        Condition: { StringLike: { 's3:prefix': ['source=prod/*', 'source=subsidiary/*', 'lookups/*'] } },
+        Condition: {
+          StringLike: { 's3:prefix': ['source=prod/*', 'source=subsidiary/*', 'backfill/*', 'lookups/*'] },
+        },
       });
       expect(bySid('DecryptTheArchiveEncryptTheResults')).toMatchObject({
         Action: ['kms:Decrypt', 'kms:GenerateDataKey'],

@@ -653,9 +653,30 @@ const MATRIX: Row[] = [
   },
   {
     actor: 'analyst (AnalystPolicy)',
+    request: 'GetObject on a backfill prefix',
+    expected: 'Allowed',
+    simulation: s3(
+      analyst,
+      's3:GetObject',
+      `${bucketArn}/backfill/20260101T000000Z_20260201T000000Z/${objectKey('prod')}`,
+    ),
+  },
+  {
+    actor: 'analyst (AnalystPolicy)',
     request: 'PutObject on a source prefix',
     expected: 'ImplicitlyDenied',
     simulation: s3(analyst, 's3:PutObject', prodObject, IF_NONE_MATCH),
+  },
+  {
+    actor: 'analyst (AnalystPolicy)',
+    request: 'PutObject on a backfill prefix',
+    expected: 'ImplicitlyDenied',
+    simulation: s3(
+      analyst,
+      's3:PutObject',
+      `${bucketArn}/backfill/20260101T000000Z_20260201T000000Z/${objectKey('prod')}`,
+      IF_NONE_MATCH,
+    ),
   },
   {
     actor: 'analyst (AnalystPolicy)',

@@ -80,6 +80,10 @@ describe('cdk-nag AwsSolutionsChecks', () => {
       ],
       [
         'op-events-archive/Search/AnalystPolicy',
+        'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/backfill/*]',
+      ],
+      [
+        'op-events-archive/Search/AnalystPolicy',
         'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/lookups/*]',
       ],
       [
@@ -109,6 +113,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/digests/*]', NOTARY_POLICY],
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/digests/*]', ANALYST_POLICY],
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/source=*]', NOTARY_POLICY],
+        ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/backfill/*]', ANALYST_POLICY],
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/lookups/*]', ANALYST_POLICY],
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/source=prod/*]', ANALYST_POLICY],
         ['AwsSolutions-IAM5[Resource::<SearchResults593A0C2C.Arn>/results/*]', ANALYST_POLICY],
@@ -137,6 +142,7 @@ describe('cdk-nag AwsSolutionsChecks', () => {
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/digests/*]', NOTARY_POLICY],
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/digests/*]', ANALYST_POLICY],
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/source=*]', NOTARY_POLICY],
+        ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/backfill/*]', ANALYST_POLICY],
         ['AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/lookups/*]', ANALYST_POLICY],
         [
           'AwsSolutions-IAM5[Resource::<ArchiveBucket49F1AC64.Arn>/org/1password/source=acme/*]',

@@ -18,7 +18,7 @@ describe('collector with unusual events and pages', () => {
     const odd = [
       { timestamp: now, action: 'suspend', object_type: 'user', note: 'no uuid' },
       { uuid: 'NOTIMESTAMP', action: 'join', object_type: 'gm' },
-      { uuid: 'LOCALTIME', timestamp: '2026-11-21 18:02:23', action: 'join', object_type: 'gm' },
+      { uuid: 'LOCALTIME', timestamp: now.slice(0, 19).replace('T', ' '), action: 'join', object_type: 'gm' },
       {
         uuid: 'FUTURE',
         timestamp: now,

@@ -83,7 +83,8 @@ describe('query and report commands', () => {
     );
 
     expect(status).toBe(0);
-    expect(io.stdout.text).toContain('try(from_iso8601_timestamp("timestamp"))');
+    expect(io.stdout.text).toContain('FROM signinattempts_named');
+    expect(io.stdout.text).toContain('date_format(');
     expect(io.stdout.text).toContain("INTERVAL '7' DAY");
   });
 

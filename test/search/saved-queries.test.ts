@@ -13,6 +13,7 @@ import {
   instantMs,
   latestUsers,
   newCountries,
+  personKeys,
   topItems,
   topUsers,
   usageByVaultAndAction,
@@ -75,21 +76,26 @@ describe('saved queries over an archive written by the collector', () => {
     }
   });
 
-  it('converts every RFC 3339 form (fractions up to nanoseconds, offsets) to the same UTC instant', async () => {
-    const { rows } = await archive.query('SELECT uuid, event_time FROM auditevents_named');
-    const byUuid = new Map(rows.map((row) => [row.uuid, Date.parse(String(row.event_time))]));
+  it('converts every time stamp (fractions up to nanoseconds, offsets, no zone) to the same UTC instant', async () => {
+    for (const stream of ['signinattempts', 'itemusages', 'auditevents'] as const) {
+      const { rows } = await archive.query(`SELECT uuid, event_time FROM ${stream}_named`);
+      const byUuid = new Map(rows.map((row) => [row.uuid, Date.parse(String(row.event_time))]));
 
-    for (const event of fixture.events.auditevents) {
-      expect(byUuid.get(String(event.uuid))).toBe(Math.floor(instantMs(event)));
+      for (const event of fixture.events[stream]) {
+        expect({ timestamp: event.timestamp, ms: byUuid.get(String(event.uuid)) }).toEqual({
+          timestamp: event.timestamp,
+          ms: Math.floor(instantMs(event)),
+        });
+      }
     }
   });
 
-  it('users: the latest name and e-mail of every user uuid in any event', async () => {
-    const rows = (await archive.query('SELECT user_uuid, name, email FROM users')).rows;
+  it('users: the latest name and e-mail of everyone an event names, by uuid, e-mail or name', async () => {
+    const rows = (await archive.query('SELECT user_key, name, email FROM users')).rows;
     const expected = latestUsers(fixture.events);
 
-    expect(new Map(rows.map((row) => [row.user_uuid, { name: row.name, email: row.email }]))).toEqual(
-      new Map([...expected].map(([uuid, user]) => [uuid, { name: user.name, email: user.email }])),
+    expect(new Map(rows.map((row) => [row.user_key, { name: row.name, email: row.email }]))).toEqual(
+      expected,
     );
   });
 
@@ -99,7 +105,7 @@ describe('saved queries over an archive written by the collector', () => {
       const expected = failedSignins(fixture.events, fixture.now, days);
 
       expect(
-        new Map(rows.map((row) => [`${row.user_uuid}|${row.country}|${row.category}`, num(row.attempts)])),
+        new Map(rows.map((row) => [`${row.user_key}|${row.country}|${row.category}`, num(row.attempts)])),
       ).toEqual(expected);
       expect(rows.map((row) => num(row.attempts))).toEqual(
         rows.map((row) => num(row.attempts)).sort((a, b) => b - a),
@@ -107,7 +113,7 @@ describe('saved queries over an archive written by the collector', () => {
     }
     const users = latestUsers(fixture.events);
     for (const row of await run('failed-signins-by-user-and-country')) {
-      expect(row.user_name).toBe(users.get(String(row.user_uuid))?.name);
+      expect(row.user_name).toBe(users.get(String(row.user_key))?.name ?? null);
     }
   });
 
@@ -118,7 +124,7 @@ describe('saved queries over an archive written by the collector', () => {
     expect(
       new Map(
         rows.map((row) => [
-          `${row.user_uuid}|${row.country}`,
+          `${row.user_key}|${row.country}`,
           { signins: num(row.signins), previous: row.previous_countries },
         ]),
       ),
@@ -129,7 +135,7 @@ describe('saved queries over an archive written by the collector', () => {
     );
     expect(rows).toContainEqual(
       expect.objectContaining({
-        user_uuid: fixture.traveller.uuid,
+        user_key: fixture.traveller.uuid,
         country: fixture.traveller.country,
         signins: 2,
       }),
@@ -189,8 +195,8 @@ describe('saved queries over an archive written by the collector', () => {
     const users = latestUsers(fixture.events);
     const byUuid = new Map(fixture.events.auditevents.map((event) => [String(event.uuid), event]));
     for (const row of rows) {
-      const event = byUuid.get(String(row.uuid));
-      expect(row.actor_name).toBe(users.get(String(event?.actor_uuid))?.name);
+      const event = byUuid.get(String(row.uuid)) ?? {};
+      expect(row.actor_name).toBe(users.get(String(personKeys(fixture.events).actor(event)))?.name ?? null);
       if (row.object_type === 'uva')
         expect(row.object_name).toBe(vaultNames.get(String(event?.object_uuid)) ?? null);
     }
@@ -212,8 +218,8 @@ describe('saved queries over an archive written by the collector', () => {
     );
     const people = await run('top-users', { days: 30, limit: 5 });
     expect(
-      people.map(({ user_uuid, signin_attempts, item_usages, audit_events, events }) => ({
-        user_uuid,
+      people.map(({ user_key, signin_attempts, item_usages, audit_events, events }) => ({
+        user_key,
         signin_attempts,
         item_usages,
         audit_events,

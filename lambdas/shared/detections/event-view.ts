@@ -3,8 +3,9 @@
  * fields, and the older or partial shapes real accounts send (an actor known only by e-mail,
  * `client.ip` for `client.ip_address`, a country name for its ISO code, a time without a zone).
  */
+
+import { countryCode } from '../countries';
 import type { EventType } from '../event-types';
-import { countryCode } from './countries';
 
 /** Where an event lies in the archive: what a finding links, so `verify` can prove it untouched. */
 export interface EventRef {

@@ -4,7 +4,7 @@
  * it from its environment as JSON; `detect` from the config file.
  */
 import * as z from 'zod';
-import { countryCode } from './countries';
+import { countryCode } from '../countries';
 import type { AnyRule, Watchlists } from './rule';
 
 export interface Suppression {

@@ -5,7 +5,7 @@ import { gzipSync } from 'node:zlib';
 import type { SimEvent } from '../../../dev/simulator/index';
 import { listArchive, readBatch } from '../../../lambdas/shared/archive/reader';
 import type { EventType } from '../../../lambdas/shared/event-types';
-import { startEnvironment } from '../../support/environment';
+import { startEnvironment, type TestEnvironment } from '../../support/environment';
 
 export const DAY = 86_400_000;
 
@@ -55,7 +55,10 @@ export async function buildArchiveFixture(): Promise<ArchiveFixture> {
     // Synced late: item usages from a week ago, archived today.
     sim.generate('itemusages', 80, { from: start - 8 * DAY, to: start - 6 * DAY });
 
-    const successes = sim.events('signinattempts').filter((event) => event.category === 'success');
+    // Sign-ins that name their user by uuid (some carry no target_user at all).
+    const successes = sim
+      .events('signinattempts')
+      .filter((event) => event.category === 'success' && (event.target_user as { uuid?: string })?.uuid);
     const template = successes[0] as SimEvent;
     const person = template.target_user as Record<string, unknown>;
     const other = successes.find(
@@ -82,13 +85,7 @@ export async function buildArchiveFixture(): Promise<ArchiveFixture> {
     ]);
     await runOk(env);
 
-    const dir = mkdtempSync(join(tmpdir(), 'op-archive-'));
-    for await (const object of listArchive(env.aws.clients.s3, env.aws.bucket, '')) {
-      const batch = await readBatch(env.aws.clients.s3, env.aws.bucket, object.key);
-      const path = join(dir, object.key);
-      mkdirSync(dirname(path), { recursive: true });
-      writeFileSync(path, gzipSync(batch.body));
-    }
+    const dir = await copyArchive(env);
     const events: Events = {
       signinattempts: [...sim.events('signinattempts')],
       itemusages: [...sim.events('itemusages')],
@@ -105,7 +102,20 @@ export async function buildArchiveFixture(): Promise<ArchiveFixture> {
   }
 }
 
-async function runOk(env: Awaited<ReturnType<typeof startEnvironment>>): Promise<void> {
+/** The bucket's objects, copied into a new folder under their keys, as `aws s3 sync` would. */
+export async function copyArchive(env: TestEnvironment): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'op-archive-'));
+  for await (const object of listArchive(env.aws.clients.s3, env.aws.bucket, '')) {
+    const batch = await readBatch(env.aws.clients.s3, env.aws.bucket, object.key);
+    const path = join(dir, object.key);
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, gzipSync(batch.body));
+  }
+  return dir;
+}
+
+/** Runs the collector once; fails unless every stream caught up. */
+export async function runOk(env: TestEnvironment): Promise<void> {
   const summary = await env.run();
   if (summary instanceof Error) throw summary;
   for (const stream of summary.streams) {
@@ -121,7 +131,10 @@ async function runOk(env: Awaited<ReturnType<typeof startEnvironment>>): Promise
 function clearOfBoundaries(events: Events, candidate: number, windows: readonly number[]): Date {
   const times = Object.values(events)
     .flat()
-    .map((event) => Date.parse(String(event.timestamp)));
+    // A time stamp without a zone is UTC.
+    .map((event) =>
+      Date.parse(String(event.timestamp).replace(/^(\S{10})[T ](\S+:\d\d(?:\.\d+)?)$/, '$1T$2Z')),
+    );
   let now = candidate;
   while (windows.some((days) => times.some((time) => Math.abs(time - (now - days * DAY)) < 5))) now += 10;
   return new Date(now);
