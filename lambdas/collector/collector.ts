@@ -5,6 +5,8 @@ import { AuthError, ConnectorError, describeError, SecretError } from '../shared
 import { EVENT_TYPES, type EventType } from '../shared/event-types';
 import { EventsApiClient, type RetryPolicy } from '../shared/events-api/client';
 import type { RequestBudget } from '../shared/events-api/request-budget';
+import type { SilenceLimit } from '../shared/liveness/rhythm';
+import type { RhythmStore } from '../shared/liveness/rhythm-store';
 import type { Log, MetricsSink } from '../shared/observability';
 import { type StateStore, streamKey } from '../shared/state-store';
 import { resolveStartFrom } from '../shared/time';
@@ -21,6 +23,8 @@ export interface CollectorDependencies {
   readonly budget: RequestBudget;
   readonly log: Log;
   readonly metrics: MetricsSink;
+  /** Where the streams' rhythms are kept; without it every stream is judged by its fixed window. */
+  readonly rhythms?: RhythmStore;
   readonly now?: () => number;
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
@@ -90,7 +94,7 @@ export async function runCollector(
         : [...EVENT_TYPES]);
   } catch (error) {
     const summary: RunSummary = { source, apiUrl: undefined, streams: [] };
-    metrics.run(source, { succeeded: false, authFailures: error instanceof SecretError ? 1 : 0 });
+    metrics.run(source, { ...NOTHING_ARCHIVED, authFailures: error instanceof SecretError ? 1 : 0 });
     log.error('run failed before any stream started', { source, error: describeError(error) });
     throw new CollectorRunError(
       `source ${source}: ${error instanceof Error ? error.message : String(error)}`,
@@ -143,8 +147,16 @@ export async function runCollector(
           ...(deps.leaseSafetyMs === undefined ? {} : { leaseSafetyMs: deps.leaseSafetyMs }),
           batchMaxEvents: env.BATCH_MAX_EVENTS,
           batchMaxBytes: env.BATCH_MAX_BYTES,
+          learnRhythm: env.DROP_OFF_CEILING_SECONDS[stream] !== undefined,
         },
-        { api, state: deps.state, archive: deps.archive, log, now },
+        {
+          api,
+          state: deps.state,
+          archive: deps.archive,
+          log,
+          now,
+          ...(deps.rhythms ? { rhythms: deps.rhythms } : {}),
+        },
       ),
     );
   }
@@ -152,24 +164,24 @@ export async function runCollector(
   const results = await Promise.all([...collectors.values()].map((collector) => collector.run()));
 
   const finishedAt = now();
-  let authFailures = 0;
+  const run = { ...NOTHING_ARCHIVED };
   for (const result of results) {
     const newest = result.newestEventTime === undefined ? undefined : Date.parse(result.newestEventTime);
     const ageSeconds =
       newest === undefined ? undefined : Math.max(0, Math.round((finishedAt - newest) / 1000));
+    const behind = result.status === 'ok' && !result.caughtUp && result.pages > 0 ? ageSeconds : undefined;
+    const silence = silenceOf(result, env, finishedAt);
+    run.eventsArchived += result.eventsArchived;
+    run.cursorResets += result.cursorResets;
+    run.lagSeconds = largest(run.lagSeconds, ageSeconds);
+    run.behindSeconds = largest(run.behindSeconds, behind);
+    if (silence?.past) run.secondsSinceArchived = largest(run.secondsSinceArchived, silence.seconds);
     metrics.stream(source, result.stream, {
-      eventsArchived: result.eventsArchived,
-      objectsWritten: result.objectsWritten,
-      pages: result.pages,
       invalidEvents: result.invalidEvents,
-      cursorResets: result.cursorResets,
       throttles: result.throttles,
       errorsByKind: result.errorsByKind,
-      lagSeconds: ageSeconds,
-      behindSeconds: result.status === 'ok' && !result.caughtUp && result.pages > 0 ? ageSeconds : undefined,
-      secondsSinceArchived: pastDropOffWindow(result, env.DROP_OFF_SECONDS[result.stream], finishedAt),
     });
-    if (result.error instanceof AuthError || result.error instanceof SecretError) authFailures += 1;
+    if (result.error instanceof AuthError || result.error instanceof SecretError) run.authFailures += 1;
     log.info('stream run finished', {
       source,
       stream: result.stream,
@@ -178,10 +190,13 @@ export async function runCollector(
       objectsWritten: result.objectsWritten,
       pages: result.pages,
       newestEventTime: result.newestEventTime,
+      ...(ageSeconds === undefined ? {} : { lagSeconds: ageSeconds }),
+      ...(behind === undefined ? {} : { behindSeconds: behind }),
       caughtUp: result.caughtUp,
       invalidEvents: result.invalidEvents,
       ...(result.cursorResets > 0 ? { cursorResets: result.cursorResets } : {}),
       ...(result.duplicatesDropped > 0 ? { duplicatesDropped: result.duplicatesDropped } : {}),
+      ...(silence ? { silence: silenceLog(silence) } : {}),
       firstSeq: result.firstSeq,
       lastSeq: result.lastSeq,
       ...(result.stream === 'signinattempts'
@@ -190,10 +205,24 @@ export async function runCollector(
       ...(result.error ? { error: describeError(result.error) } : {}),
       ...(result.status === 'skipped' ? { reason: result.reason } : {}),
     });
+    if (silence?.past) {
+      log.warn('stream silent past its rhythm', {
+        source,
+        stream: result.stream,
+        ...silenceLog(silence),
+        what:
+          silence.basis === 'learning' || silence.basis === 'fixed'
+            ? `No events archived for ${hoursOf(silence.seconds)} h, past the stream's ${hoursOf(silence.limitSeconds)} h window. ` +
+              `Check the auth-failure alarm and this stream's errors; if the stream is simply this quiet, raise sources[].dropOffHours.${result.stream}.`
+            : `No events archived for ${hoursOf(silence.seconds)} h; at this hour of the week the stream has lately been silent ` +
+              `${hoursOf(silence.usualSeconds ?? 0)} h at most, and the limit is ${hoursOf(silence.limitSeconds)} h. ` +
+              `Check the auth-failure alarm and this stream's errors; to judge it by a fixed window instead, set sources[].dropOffRhythm.${result.stream} to false.`,
+      });
+    }
   }
 
   const failed = results.filter((result) => result.status === 'failed');
-  metrics.run(source, { succeeded: failed.length === 0, authFailures });
+  metrics.run(source, run);
   const summary: RunSummary = {
     source,
     apiUrl,
@@ -213,17 +242,63 @@ export async function runCollector(
   return summary;
 }
 
+const NOTHING_ARCHIVED = {
+  eventsArchived: 0,
+  lagSeconds: undefined as number | undefined,
+  behindSeconds: undefined as number | undefined,
+  cursorResets: 0,
+  secondsSinceArchived: undefined as number | undefined,
+  authFailures: 0,
+};
+
+const largest = (a: number | undefined, b: number | undefined) =>
+  a === undefined ? b : b === undefined ? a : Math.max(a, b);
+
+const hoursOf = (seconds: number) => Math.round((seconds / 3600) * 10) / 10;
+
+/** How long a stream has been silent, against what its rhythm or its fixed window allows. */
+interface Silence {
+  readonly seconds: number;
+  readonly limitSeconds: number;
+  /** `fixed`: learning is off; otherwise the rhythm's {@link SilenceLimit.basis}. */
+  readonly basis: SilenceLimit['basis'] | 'fixed';
+  readonly usualSeconds: number | undefined;
+  readonly past: boolean;
+}
+
 /**
- * Seconds since the stream last archived, once that is its drop-off window or more; otherwise
- * `undefined`, and no point is emitted: a custom metric is billed for every hour it has data,
- * and below the window the drop-off alarm has nothing to say.
+ * The stream's silence: since it last archived (or first ran), against its learned limit
+ * when it learns its rhythm, or its fixed window. `undefined` for a stream with no drop-off
+ * alarm or no lease this run.
  */
-function pastDropOffWindow(
-  result: Pick<StreamSummary, 'lastArchivedAt'>,
-  windowSeconds: number | undefined,
+function silenceOf(
+  result: Pick<StreamSummary, 'stream' | 'lastArchivedAt' | 'rhythm'>,
+  env: Pick<CollectorEnv, 'DROP_OFF_SECONDS' | 'DROP_OFF_CEILING_SECONDS'>,
   now: number,
-): number | undefined {
+): Silence | undefined {
+  const windowSeconds = env.DROP_OFF_SECONDS[result.stream];
   if (result.lastArchivedAt === undefined || windowSeconds === undefined) return undefined;
   const seconds = Math.max(0, Math.round((now - Date.parse(result.lastArchivedAt)) / 1000));
-  return seconds >= windowSeconds ? seconds : undefined;
+  const ceilingSeconds = env.DROP_OFF_CEILING_SECONDS[result.stream];
+  const limit =
+    result.rhythm && ceilingSeconds !== undefined
+      ? result.rhythm.limit(now, { fixedMs: windowSeconds * 1000, ceilingMs: ceilingSeconds * 1000 })
+      : undefined;
+  const limitSeconds = limit ? Math.round(limit.ms / 1000) : windowSeconds;
+  return {
+    seconds,
+    limitSeconds,
+    basis: limit?.basis ?? 'fixed',
+    usualSeconds: limit?.usualMs === undefined ? undefined : Math.round(limit.usualMs / 1000),
+    past: seconds >= limitSeconds,
+  };
+}
+
+function silenceLog(silence: Silence) {
+  return {
+    silentSeconds: silence.seconds,
+    limitSeconds: silence.limitSeconds,
+    basis: silence.basis,
+    ...(silence.usualSeconds === undefined ? {} : { usualSeconds: silence.usualSeconds }),
+  };
 }

@@ -6,6 +6,7 @@ import { ArchiveWriter } from '../shared/archive/writer';
 import { AWS_MAX_ATTEMPTS, AwsTimeouts } from '../shared/aws-timeouts';
 import { type CollectorEnv, parseCollectorEnv } from '../shared/env';
 import { RequestBudget } from '../shared/events-api/request-budget';
+import { RhythmStore } from '../shared/liveness/rhythm-store';
 import { EmfMetricsSink, type Log } from '../shared/observability';
 import { StateStore } from '../shared/state-store';
 import { SecretsManagerTokenSource } from '../shared/token/provider';
@@ -34,6 +35,7 @@ export function buildDependencies(processEnv: NodeJS.ProcessEnv, log: Log): Coll
       env.TOKEN_SECRET_ID,
     ),
     state: new StateStore(dynamo, env.STATE_TABLE),
+    rhythms: new RhythmStore(dynamo, env.STATE_TABLE),
     archive: new ArchiveWriter(s3, env.ARCHIVE_BUCKET),
     budget: new RequestBudget(env.REQUEST_BUDGET_PER_MINUTE, env.REQUEST_BUDGET_PER_HOUR),
     log,

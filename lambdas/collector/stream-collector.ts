@@ -13,6 +13,8 @@ import {
 import type { EventType } from '../shared/event-types';
 import { OutOfTimeError, type PageRequest } from '../shared/events-api/client';
 import type { Page } from '../shared/events-api/schemas';
+import type { StreamRhythm } from '../shared/liveness/rhythm';
+import type { LoadedRhythm, RhythmStore } from '../shared/liveness/rhythm-store';
 import type { Log } from '../shared/observability';
 import {
   type BatchIntent,
@@ -59,6 +61,8 @@ export interface StreamRunSettings {
    * @default DEFAULT_RESET_OVERLAP_MS (2 days)
    */
   readonly resetOverlapMs?: number;
+  /** Learn the stream's rhythm from the events it archives (the live stream, not a backfill). */
+  readonly learnRhythm?: boolean;
 }
 
 export interface StreamCollaborators {
@@ -67,6 +71,8 @@ export interface StreamCollaborators {
   readonly archive: ArchiveStore;
   readonly log: Log;
   readonly now: () => number;
+  /** Where rhythms are kept; needed with {@link StreamRunSettings.learnRhythm}. */
+  readonly rhythms?: RhythmStore;
 }
 
 export type StreamStatus = 'ok' | 'skipped' | 'failed';
@@ -99,6 +105,8 @@ export interface StreamSummary {
    * did not get the lease.
    */
   readonly lastArchivedAt: string | undefined;
+  /** The stream's rhythm as learned up to this run; absent when not learned or not readable. */
+  readonly rhythm: StreamRhythm | undefined;
   readonly error: Error | undefined;
   readonly reason: string | undefined;
 }
@@ -155,6 +163,11 @@ export class StreamCollector {
   /** A write failed in a way that may still create the object: the lease must not be released. */
   private writeInDoubt = false;
   private fence!: LeaseFence;
+  private rhythm: LoadedRhythm | undefined;
+  private rhythmChanged = false;
+  private readonly observeTime = (ms: number) => {
+    if (this.rhythm?.rhythm.observe(ms)) this.rhythmChanged = true;
+  };
   private readonly counts: Record<string, number> = {};
   readonly errorsByKind = new Map<EventsApiError['kind'], number>();
   throttles = 0;
@@ -207,6 +220,7 @@ export class StreamCollector {
         return this.summary('skipped', false, undefined, reason);
       }
       this.state = lease.state;
+      await this.loadRhythm();
 
       let caughtUp = false;
       let failure: Error | undefined;
@@ -217,6 +231,7 @@ export class StreamCollector {
       } catch (error) {
         failure = error instanceof Error ? error : new Error(String(error));
       }
+      await this.saveRhythm();
       try {
         await state.finishRun(
           this.state,
@@ -234,6 +249,41 @@ export class StreamCollector {
       return this.summary(failure ? 'failed' : 'ok', caughtUp, failure, failure?.message);
     } finally {
       this.fence.dispose();
+    }
+  }
+
+  /**
+   * Reads the stream's rhythm and resumes it from the newest event archived. A rhythm that
+   * cannot be read costs the run nothing but its verdict, which falls back to the fixed window.
+   */
+  private async loadRhythm(): Promise<void> {
+    const { rhythms, log } = this.deps;
+    const { source, stream, learnRhythm } = this.settings;
+    if (!learnRhythm || !rhythms) return;
+    try {
+      const loaded = await rhythms.load(source, stream, this.fence.signal);
+      loaded.rhythm.resumeAfter(parseRfc3339(this.state.newestEventTime));
+      this.rhythm = loaded;
+    } catch (error) {
+      log.warn('could not read the stream rhythm; this run judges drop-off by the fixed window', {
+        source,
+        stream,
+        error: describeError(error),
+      });
+    }
+  }
+
+  /** Writes the rhythm if a slot changed; a failed write loses a few minutes of learning, nothing else. */
+  private async saveRhythm(): Promise<void> {
+    const { rhythms, log, now } = this.deps;
+    const { source, stream } = this.settings;
+    if (!this.rhythm || !this.rhythmChanged || !rhythms) return;
+    try {
+      const saved = await rhythms.save(source, stream, this.rhythm, now(), this.fence.signal);
+      if (!saved)
+        log.info('another run wrote the stream rhythm first; keeping its version', { source, stream });
+    } catch (error) {
+      log.warn('could not write the stream rhythm', { source, stream, error: describeError(error) });
     }
   }
 
@@ -315,7 +365,7 @@ export class StreamCollector {
     let cursor = this.state.cursor;
     // While the stream recovers from a refused cursor: the uuids it had already archived.
     let archived = this.state.cursorReset ? await this.archivedSince(this.state.cursorReset) : undefined;
-    let batch = new BatchBuilder(stream, batchMaxEvents, batchMaxBytes);
+    let batch = new BatchBuilder(stream, batchMaxEvents, batchMaxBytes, this.observeTime);
     let writing: Promise<void> = Promise.resolve();
     let writeFailure: unknown;
     let fetchFailure: unknown;
@@ -342,7 +392,7 @@ export class StreamCollector {
           if (!isRefusedCursor(error, request)) throw error;
           // What arrived with cursors the API accepted is archived first; the restart goes on from there.
           if (batch.eventCount > 0 && cursor !== undefined) await flush(batch, cursor);
-          batch = new BatchBuilder(stream, batchMaxEvents, batchMaxBytes);
+          batch = new BatchBuilder(stream, batchMaxEvents, batchMaxBytes, this.observeTime);
           await writing;
           if (writeFailure !== undefined) break;
           if (this.cursorResets > 0) throw this.refusedAgain(error);
@@ -369,7 +419,7 @@ export class StreamCollector {
         request = { cursor };
         if (batch.full) {
           await flush(batch, cursor);
-          batch = new BatchBuilder(stream, batchMaxEvents, batchMaxBytes);
+          batch = new BatchBuilder(stream, batchMaxEvents, batchMaxBytes, this.observeTime);
         }
         if (!page.has_more) {
           caughtUp = true;
@@ -643,6 +693,7 @@ export class StreamCollector {
       // `state` is unset when the lease was not taken.
       lastArchivedAt:
         (this.state as StreamState | undefined) && (this.state.lastCommitAt ?? this.state.firstRunAt),
+      rhythm: this.rhythm?.rhythm,
       error,
       reason,
     };

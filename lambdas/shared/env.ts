@@ -34,6 +34,24 @@ const optionalString = z
  * start; the optional tuning variables have defaults that suit a Lambda with a 5-minute
  * timeout and 512 MB of memory.
  */
+/** `stream=seconds` pairs, comma-separated (e.g. `auditevents=86400,itemusages=3600`). */
+const streamSeconds = optionalString.transform((value, ctx): Partial<Record<EventType, number>> => {
+  if (value === undefined) return {};
+  const seconds: Partial<Record<EventType, number>> = {};
+  for (const pair of value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)) {
+    const [stream = '', amount = ''] = pair.split('=');
+    if (!(EVENT_TYPES as readonly string[]).includes(stream) || !/^\d+$/.test(amount) || Number(amount) < 1) {
+      ctx.addIssue({ code: 'custom', message: `"${pair}" is not stream=seconds (e.g. auditevents=86400)` });
+      return z.NEVER;
+    }
+    seconds[stream as EventType] = Number(amount);
+  }
+  return seconds;
+});
+
 export const collectorEnvSchema = z.object({
   SOURCE_NAME: z.string().regex(/^[a-z0-9-]{1,40}$/, 'must match [a-z0-9-]{1,40}, e.g. "prod"'),
   TOKEN_SECRET_ID: z.string().min(1, 'must name the Secrets Manager secret (name or ARN) holding the token'),
@@ -83,30 +101,17 @@ export const collectorEnvSchema = z.object({
   /** Stop fetching when less than this is left before the Lambda's deadline. */
   DEADLINE_MARGIN_MS: positiveInt(20_000, 600_000),
   /**
-   * Each stream's drop-off window, `stream=seconds` comma-separated: a run reports
-   * `SecondsSinceArchived` for a stream only once it is past its window (the drop-off alarm's
-   * threshold), so a healthy source pays for no gauge. Unset: never reported.
+   * Each stream's drop-off window, `stream=seconds` comma-separated: the silence a run reports
+   * as `SecondsSinceArchived` (the drop-off alarm) while the stream's rhythm is learned, or
+   * always for a stream that does not learn one. Unset for a stream: never reported.
    */
-  DROP_OFF_SECONDS: optionalString.transform((value, ctx): Partial<Record<EventType, number>> => {
-    if (value === undefined) return {};
-    const windows: Partial<Record<EventType, number>> = {};
-    for (const pair of value
-      .split(',')
-      .map((part) => part.trim())
-      .filter(Boolean)) {
-      const [stream = '', seconds = ''] = pair.split('=');
-      if (
-        !(EVENT_TYPES as readonly string[]).includes(stream) ||
-        !/^\d+$/.test(seconds) ||
-        Number(seconds) < 1
-      ) {
-        ctx.addIssue({ code: 'custom', message: `"${pair}" is not stream=seconds (e.g. auditevents=86400)` });
-        return z.NEVER;
-      }
-      windows[stream as EventType] = Number(seconds);
-    }
-    return windows;
-  }),
+  DROP_OFF_SECONDS: streamSeconds,
+  /**
+   * The streams that learn their rhythm, each with its ceiling, `stream=seconds`: once learned,
+   * a silence is a drop-off past three times the usual silence at that hour of the week, and
+   * always past the ceiling (README, "Drop-off: a learned rhythm").
+   */
+  DROP_OFF_CEILING_SECONDS: streamSeconds,
   REQUEST_TIMEOUT_MS: positiveInt(30_000, 300_000),
   /** Client-side request budget, below the account's 600/minute and 30,000/hour. */
   REQUEST_BUDGET_PER_MINUTE: positiveInt(540, 600),

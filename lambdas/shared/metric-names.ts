@@ -3,7 +3,9 @@
  * metrics as EMF) and the CDK app (which alarms on them and graphs them).
  *
  * Counters are emitted only when non-zero: a custom metric costs money for every hour
- * it receives data, and "no data" is exactly what the drop-off alarm looks for.
+ * it receives data. What a healthy source sends every hour is per source, not per stream
+ * (events archived, lag); per-stream figures are in the "stream run finished" log line,
+ * which the dashboard graphs.
  */
 export const METRICS_NAMESPACE = 'OnePasswordEventsArchive';
 
@@ -17,22 +19,19 @@ export const Dimension = {
 } as const;
 
 export const MetricName = {
-  /** [Source, Stream] Events written to the archive in a run (Count, only when > 0). */
+  /** [Source] Events written to the archive in a run, every stream together (Count, only when > 0). */
   eventsArchived: 'EventsArchived',
-  /** [Source, Stream] Archive objects written in a run (Count, only when > 0). */
-  objectsWritten: 'ObjectsWritten',
-  /** [Source, Stream] Events API pages fetched in a run that archived events (Count). */
-  pagesFetched: 'PagesFetched',
   /** [Source, Stream] Events archived although they failed the event schema (Count, only when > 0). */
   invalidEvents: 'InvalidEvents',
-  /** [Source, Stream] Now minus the newest archived event time, in runs that archived events (Seconds). */
+  /** [Source] Now minus the newest archived event time, the largest of the streams that archived in the run (Seconds). */
   lagSeconds: 'LagSeconds',
   /**
-   * [Source, Stream] Emitted only when a run ended while the API still had more to give
-   * (deadline or request budget reached): now minus the newest event time archived so far (Seconds).
+   * [Source] Emitted only when a run ended while the API still had more to give for a stream
+   * (deadline or request budget reached): now minus the newest event time archived so far,
+   * the largest of those streams (Seconds).
    */
   behindSeconds: 'BehindSeconds',
-  /** [Source, Stream] The Events API rejected the stream's stored cursor and the stream restarted from a time, dropping events it had already archived (Count, only when > 0). */
+  /** [Source] The Events API rejected a stream's stored cursor and the stream restarted from a time, dropping events it had already archived (Count, only when > 0). */
   cursorResets: 'CursorResets',
   /** [Source, Stream] HTTP 429 answers from the Events API (Count, only when > 0). */
   throttles: 'Throttles',
@@ -41,10 +40,11 @@ export const MetricName = {
   /** [Source] 401/403 from the Events API or an unusable token (Count, only when > 0). */
   authFailures: 'AuthFailures',
   /**
-   * [Source, Stream] Seconds since the stream last archived events, or since its first run if
-   * it never has; reported by a run that held the stream's lease only once it is past the
-   * stream's drop-off window (Seconds). The drop-off alarm reads its Maximum, which extra data
-   * points cannot lower.
+   * [Source] Seconds since a stream last archived events (or since its first run if it never
+   * has), reported by a run that held the stream's lease only once the silence is past what the
+   * stream's rhythm (or its fixed window) allows; the longest such silence of the source
+   * (Seconds). The drop-off alarm reads its Maximum, which extra data points cannot lower. The
+   * "stream silent past its rhythm" log line names the stream.
    */
   secondsSinceArchived: 'SecondsSinceArchived',
 } as const;

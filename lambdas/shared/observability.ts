@@ -16,28 +16,31 @@ export function createLogger(): Logger {
   return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
 }
 
-/** What one stream did in one run, as metrics. */
+/** What one stream did in one run that only a failing stream reports: per stream, and rare. */
 export interface StreamMetrics {
-  readonly eventsArchived: number;
-  readonly objectsWritten: number;
-  readonly pages: number;
   readonly invalidEvents: number;
-  /** The stream's stored cursor was refused and the stream restarted from a time. */
-  readonly cursorResets: number;
   readonly throttles: number;
   readonly errorsByKind: ReadonlyMap<ApiErrorKind, number>;
-  /** Seconds from the newest event archived in this run to now. */
+}
+
+/** What a source's run did, every stream together: what a healthy source reports each hour. */
+export interface RunMetrics {
+  readonly eventsArchived: number;
+  /** The largest of the streams' seconds from the newest event archived in this run to now. */
   readonly lagSeconds: number | undefined;
-  /** Set when the run stopped while the API still had more: seconds from the newest archived event to now. */
+  /** Set when a stream stopped while the API still had more: the largest seconds behind. */
   readonly behindSeconds: number | undefined;
-  /** Seconds since the stream last archived events (or, if it never has, since its first run); set by every run that held the lease. */
+  /** Cursors the API refused, streams restarted from a time. */
+  readonly cursorResets: number;
+  /** The longest silence of a stream past what its rhythm or window allows; unset while none is. */
   readonly secondsSinceArchived: number | undefined;
+  readonly authFailures: number;
 }
 
 /** Where the collector's metrics go. */
 export interface MetricsSink {
   stream(source: string, stream: string, metrics: StreamMetrics): void;
-  run(source: string, outcome: { succeeded: boolean; authFailures: number }): void;
+  run(source: string, metrics: RunMetrics): void;
 }
 
 /**
@@ -45,7 +48,7 @@ export interface MetricsSink {
  * Each dimension set gets its own EMF document, and Powertools' default `service`
  * dimension is dropped so that alarms and dashboards match on `Source` (and `Stream`) alone.
  * Counters are emitted only when non-zero: CloudWatch bills each metric for every hour it
- * receives data, and the drop-off alarm treats "no data" as "no events".
+ * receives data, so a healthy source sends two (events archived and lag) and an idle one none.
  */
 export class EmfMetricsSink implements MetricsSink {
   constructor(
@@ -55,23 +58,8 @@ export class EmfMetricsSink implements MetricsSink {
   stream(source: string, stream: string, m: StreamMetrics): void {
     const dimensions = { [Dimension.source]: source, [Dimension.stream]: stream };
     this.publish(dimensions, (metrics) => {
-      if (m.eventsArchived > 0) {
-        metrics.addMetric(MetricName.eventsArchived, MetricUnit.Count, m.eventsArchived);
-        metrics.addMetric(MetricName.pagesFetched, MetricUnit.Count, m.pages);
-      }
-      if (m.objectsWritten > 0)
-        metrics.addMetric(MetricName.objectsWritten, MetricUnit.Count, m.objectsWritten);
       if (m.invalidEvents > 0) metrics.addMetric(MetricName.invalidEvents, MetricUnit.Count, m.invalidEvents);
       if (m.throttles > 0) metrics.addMetric(MetricName.throttles, MetricUnit.Count, m.throttles);
-      if (m.cursorResets > 0) metrics.addMetric(MetricName.cursorResets, MetricUnit.Count, m.cursorResets);
-      if (m.lagSeconds !== undefined)
-        metrics.addMetric(MetricName.lagSeconds, MetricUnit.Seconds, m.lagSeconds);
-      if (m.behindSeconds !== undefined)
-        metrics.addMetric(MetricName.behindSeconds, MetricUnit.Seconds, m.behindSeconds);
-      // A gauge on every run, not a counter: the drop-off alarm fires on its value, so data
-      // another function adds can never lower it (README, Security).
-      if (m.secondsSinceArchived !== undefined)
-        metrics.addMetric(MetricName.secondsSinceArchived, MetricUnit.Seconds, m.secondsSinceArchived);
     });
     for (const [kind, count] of m.errorsByKind) {
       if (count === 0) continue;
@@ -81,10 +69,20 @@ export class EmfMetricsSink implements MetricsSink {
     }
   }
 
-  run(source: string, outcome: { succeeded: boolean; authFailures: number }): void {
+  run(source: string, m: RunMetrics): void {
     this.publish({ [Dimension.source]: source }, (metrics) => {
-      if (outcome.authFailures > 0)
-        metrics.addMetric(MetricName.authFailures, MetricUnit.Count, outcome.authFailures);
+      if (m.eventsArchived > 0)
+        metrics.addMetric(MetricName.eventsArchived, MetricUnit.Count, m.eventsArchived);
+      if (m.lagSeconds !== undefined)
+        metrics.addMetric(MetricName.lagSeconds, MetricUnit.Seconds, m.lagSeconds);
+      if (m.behindSeconds !== undefined)
+        metrics.addMetric(MetricName.behindSeconds, MetricUnit.Seconds, m.behindSeconds);
+      if (m.cursorResets > 0) metrics.addMetric(MetricName.cursorResets, MetricUnit.Count, m.cursorResets);
+      // A gauge, not a counter: the drop-off alarm fires on its value, so data another
+      // function adds can never lower it (README, Security).
+      if (m.secondsSinceArchived !== undefined)
+        metrics.addMetric(MetricName.secondsSinceArchived, MetricUnit.Seconds, m.secondsSinceArchived);
+      if (m.authFailures > 0) metrics.addMetric(MetricName.authFailures, MetricUnit.Count, m.authFailures);
     });
   }
 

@@ -104,22 +104,20 @@ describe('collector Lambda handler', () => {
         ),
       ]),
     );
+    // The metric is the source's; each stream's count is in its "stream run finished" line.
     const archived = emf().filter((doc) => 'EventsArchived' in doc);
-    expect(archived.map((doc) => [doc.Stream, doc.EventsArchived])).toEqual(
-      expect.arrayContaining([
-        ['signinattempts', 1_200],
-        ['itemusages', 2_100],
-        ['auditevents', 400],
-      ]),
-    );
+    expect(archived.map((doc) => [doc.Source, doc.Stream, doc.EventsArchived])).toEqual([
+      ['acme', undefined, 1_200 + 2_100 + 400],
+    ]);
     const aws0 = archived[0]?._aws as
       | { CloudWatchMetrics: Array<{ Namespace: string; Dimensions: string[][] }> }
       | undefined;
     const directive = aws0?.CloudWatchMetrics[0];
     expect(directive?.Namespace).toBe(METRICS_NAMESPACE);
-    expect(directive?.Dimensions).toEqual([['Source', 'Stream']]);
+    expect(directive?.Dimensions).toEqual([['Source']]);
     const finished = output.filter((line) => line.includes('"stream run finished"'));
     expect(finished).toHaveLength(3);
+    expect(finished.find((line) => line.includes('"itemusages"'))).toContain('"eventsArchived":2100');
     expect(finished.find((line) => line.includes('"signinattempts"'))).toContain('"countsByCategory"');
   });
 
@@ -143,9 +141,10 @@ describe('collector Lambda handler', () => {
     expect(cut?.eventsArchived).toBeLessThan(8_000);
     expect(resumed).toMatchObject({ status: 'ok', caughtUp: true });
     expect((cut?.eventsArchived ?? 0) + (resumed?.eventsArchived ?? 0)).toBe(served.length);
-    expect(emf().some((doc) => typeof doc.BehindSeconds === 'number' && doc.Stream === 'auditevents')).toBe(
-      true,
-    );
+    expect(emf().some((doc) => typeof doc.BehindSeconds === 'number' && doc.Source === 'acme')).toBe(true);
+    expect(
+      output.some((line) => line.includes('"stream run finished"') && line.includes('"behindSeconds"')),
+    ).toBe(true);
   });
 
   it('lets a redelivered event (same request id) back off while the first delivery still runs', async () => {

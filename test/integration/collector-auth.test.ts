@@ -35,7 +35,7 @@ describe('collector with bad tokens and secrets', () => {
     expect(run.message).toMatch(/^source acme: 3 of 3 streams failed/);
     expect(run.message).toMatch(/refused the token .*HTTP 401/);
     expect(run.cause).toBeInstanceOf(AuthError);
-    expect(env.metrics.runs).toEqual([{ source: SOURCE, succeeded: false, authFailures: 3 }]);
+    expect(env.metrics.runs).toMatchObject([{ source: SOURCE, eventsArchived: 0, authFailures: 3 }]);
     expect(await archiveKeys()).toEqual([]);
     expect((await stateItems()).filter((item) => item.cursor !== undefined)).toEqual([]);
   });
@@ -94,7 +94,7 @@ describe('collector with bad tokens and secrets', () => {
       expect(run.message).toContain(`secret ${SECRET_ID}`);
       expect(run.message).toMatch(reason);
       expect(run.message).toContain('put-secret-value');
-      expect(env.metrics.runs).toEqual([{ source: SOURCE, succeeded: false, authFailures: 1 }]);
+      expect(env.metrics.runs).toMatchObject([{ source: SOURCE, eventsArchived: 0, authFailures: 1 }]);
       expect(await archiveKeys()).toEqual([]);
       expect(await stateItems()).toEqual([]);
     },

@@ -60,7 +60,7 @@ describe('a stored cursor the Events API no longer accepts', () => {
     const restartFrom = Date.parse(String(reset?.extra.restartFrom));
     expect(restartFrom).toBe(Date.parse(before?.newestEventTime ?? '') - 2 * DAY);
     expect(reset?.extra).not.toHaveProperty('lostFrom');
-    expect(env.metrics.streams.at(-1)).toMatchObject({ stream: STREAM, cursorResets: 1 });
+    expect(env.metrics.runs.at(-1)).toMatchObject({ cursorResets: 1 });
     const after = await state();
     expect(after?.cursorReset).toBeUndefined();
     expect(after?.cursor).not.toBe(before?.cursor);

@@ -6,7 +6,7 @@ import { buildDependencies } from '../../lambdas/collector/dependencies';
 import { streamPrefix } from '../../lambdas/shared/archive/format';
 import { readStreamEvents } from '../../lambdas/shared/archive/reader';
 import type { EventType } from '../../lambdas/shared/event-types';
-import type { Log } from '../../lambdas/shared/observability';
+import type { Log, RunMetrics } from '../../lambdas/shared/observability';
 
 export const SOURCE = 'acme';
 export const SECRET_ID = 'acme-events-token';
@@ -37,12 +37,12 @@ export class MemoryLog implements Log {
 /** Metrics captured as plain records, for assertions. */
 export class MemoryMetrics {
   readonly streams: Array<{ source: string; stream: string } & Record<string, unknown>> = [];
-  readonly runs: Array<{ source: string; succeeded: boolean; authFailures: number }> = [];
+  readonly runs: Array<{ source: string } & RunMetrics> = [];
   stream(source: string, stream: string, metrics: object) {
     this.streams.push({ source, stream, ...metrics });
   }
-  run(source: string, outcome: { succeeded: boolean; authFailures: number }) {
-    this.runs.push({ source, ...outcome });
+  run(source: string, metrics: RunMetrics) {
+    this.runs.push({ source, ...metrics });
   }
 }
 

@@ -1,5 +1,5 @@
 import type { ApiErrorKind } from '../../lambdas/shared/metric-names';
-import { EmfMetricsSink, type StreamMetrics } from '../../lambdas/shared/observability';
+import { EmfMetricsSink, type RunMetrics, type StreamMetrics } from '../../lambdas/shared/observability';
 
 interface EmfDocument {
   _aws: {
@@ -13,17 +13,15 @@ interface EmfDocument {
   [key: string]: unknown;
 }
 
-const QUIET_STREAM: StreamMetrics = {
+const QUIET_STREAM: StreamMetrics = { invalidEvents: 0, throttles: 0, errorsByKind: new Map() };
+
+const QUIET_RUN: RunMetrics = {
   eventsArchived: 0,
-  objectsWritten: 0,
-  pages: 0,
-  invalidEvents: 0,
-  cursorResets: 0,
-  throttles: 0,
-  errorsByKind: new Map(),
   lagSeconds: undefined,
   behindSeconds: undefined,
+  cursorResets: 0,
   secondsSinceArchived: undefined,
+  authFailures: 0,
 };
 
 describe('EmfMetricsSink', () => {
@@ -48,19 +46,15 @@ describe('EmfMetricsSink', () => {
     );
   }
 
-  it('writes the metrics of a stream as one EMF document with dimensions exactly [Source, Stream]', () => {
+  it('writes what a healthy source sends every hour as one EMF document with dimensions exactly [Source]', () => {
     // Prepare
     const sink = new EmfMetricsSink('TestNamespace');
 
     // Act
-    sink.stream('prod', 'itemusages', {
-      ...QUIET_STREAM,
+    sink.run('prod', {
+      ...QUIET_RUN,
       eventsArchived: 1200,
-      objectsWritten: 2,
-      pages: 3,
-      invalidEvents: 4,
       cursorResets: 1,
-      throttles: 5,
       lagSeconds: 60,
       behindSeconds: 3600,
     });
@@ -72,39 +66,45 @@ describe('EmfMetricsSink', () => {
     expect(document?._aws.CloudWatchMetrics).toEqual([
       {
         Namespace: 'TestNamespace',
-        Dimensions: [['Source', 'Stream']],
+        Dimensions: [['Source']],
         Metrics: expect.arrayContaining([
           { Name: 'EventsArchived', Unit: 'Count' },
-          { Name: 'PagesFetched', Unit: 'Count' },
-          { Name: 'ObjectsWritten', Unit: 'Count' },
-          { Name: 'InvalidEvents', Unit: 'Count' },
           { Name: 'CursorResets', Unit: 'Count' },
-          { Name: 'Throttles', Unit: 'Count' },
           { Name: 'LagSeconds', Unit: 'Seconds' },
           { Name: 'BehindSeconds', Unit: 'Seconds' },
         ]),
       },
     ]);
-    expect(metricNames(document)).toHaveLength(8);
+    expect(metricNames(document)).toHaveLength(4);
     expect(document).toMatchObject({
       Source: 'prod',
-      Stream: 'itemusages',
       EventsArchived: 1200,
-      PagesFetched: 3,
-      ObjectsWritten: 2,
-      InvalidEvents: 4,
-      Throttles: 5,
+      CursorResets: 1,
       LagSeconds: 60,
       BehindSeconds: 3600,
     });
+    expect(document).not.toHaveProperty('Stream');
     expect(document).not.toHaveProperty('service');
+  });
+
+  it('writes a stream’s rare troubles with dimensions exactly [Source, Stream]', () => {
+    new EmfMetricsSink('TestNamespace').stream('prod', 'itemusages', {
+      ...QUIET_STREAM,
+      invalidEvents: 4,
+      throttles: 5,
+    });
+
+    const [document] = emitted();
+    expect(document?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Source', 'Stream']]);
+    expect(metricNames(document).sort()).toEqual(['InvalidEvents', 'Throttles']);
+    expect(document).toMatchObject({ Source: 'prod', Stream: 'itemusages', InvalidEvents: 4, Throttles: 5 });
   });
 
   it('uses the project namespace by default', () => {
     const configured = process.env.POWERTOOLS_METRICS_NAMESPACE;
     delete process.env.POWERTOOLS_METRICS_NAMESPACE;
     try {
-      new EmfMetricsSink().stream('prod', 'auditevents', { ...QUIET_STREAM, eventsArchived: 1, pages: 1 });
+      new EmfMetricsSink().run('prod', { ...QUIET_RUN, eventsArchived: 1 });
     } finally {
       if (configured !== undefined) process.env.POWERTOOLS_METRICS_NAMESPACE = configured;
     }
@@ -116,7 +116,7 @@ describe('EmfMetricsSink', () => {
     const configured = process.env.POWERTOOLS_METRICS_NAMESPACE;
     process.env.POWERTOOLS_METRICS_NAMESPACE = 'FromEnvironment';
     try {
-      new EmfMetricsSink().run('prod', { succeeded: false, authFailures: 1 });
+      new EmfMetricsSink().run('prod', { ...QUIET_RUN, authFailures: 1 });
     } finally {
       if (configured === undefined) delete process.env.POWERTOOLS_METRICS_NAMESPACE;
       else process.env.POWERTOOLS_METRICS_NAMESPACE = configured;
@@ -125,33 +125,29 @@ describe('EmfMetricsSink', () => {
     expect(emitted()[0]?._aws.CloudWatchMetrics[0]?.Namespace).toBe('FromEnvironment');
   });
 
-  it('writes the seconds since the stream last archived on every run, quiet or not: a gauge, not a counter', () => {
-    new EmfMetricsSink('TestNamespace').stream('prod', 'auditevents', {
-      ...QUIET_STREAM,
-      secondsSinceArchived: 7200,
-    });
+  it('writes the seconds a stream has been silent past its limit as a gauge, not a counter', () => {
+    new EmfMetricsSink('TestNamespace').run('prod', { ...QUIET_RUN, secondsSinceArchived: 7200 });
 
     const [document] = emitted();
     expect(metricNames(document)).toEqual(['SecondsSinceArchived']);
-    expect(document).toMatchObject({ Source: 'prod', Stream: 'auditevents', SecondsSinceArchived: 7200 });
+    expect(document).toMatchObject({ Source: 'prod', SecondsSinceArchived: 7200 });
   });
 
   it('omits counters that are zero', () => {
     // Act
-    new EmfMetricsSink('TestNamespace').stream('prod', 'signinattempts', { ...QUIET_STREAM, lagSeconds: 0 });
+    new EmfMetricsSink('TestNamespace').run('prod', { ...QUIET_RUN, lagSeconds: 0 });
 
     // Assess
     const [document] = emitted();
     expect(metricNames(document)).toEqual(['LagSeconds']);
     expect(document).not.toHaveProperty('EventsArchived');
-    expect(document).not.toHaveProperty('PagesFetched');
-    expect(document).not.toHaveProperty('ObjectsWritten');
-    expect(document).not.toHaveProperty('InvalidEvents');
-    expect(document).not.toHaveProperty('Throttles');
+    expect(document).not.toHaveProperty('CursorResets');
+    expect(document).not.toHaveProperty('AuthFailures');
   });
 
   it('writes nothing for a stream with nothing to report', () => {
     new EmfMetricsSink('TestNamespace').stream('prod', 'signinattempts', QUIET_STREAM);
+    new EmfMetricsSink('TestNamespace').run('prod', QUIET_RUN);
 
     expect(stdout).not.toHaveBeenCalled();
   });
@@ -183,15 +179,8 @@ describe('EmfMetricsSink', () => {
     ]);
   });
 
-  it('writes nothing for a run without auth failures, succeeded or not: runs are AWS/Lambda’s to count', () => {
-    new EmfMetricsSink('TestNamespace').run('prod', { succeeded: true, authFailures: 0 });
-    new EmfMetricsSink('TestNamespace').run('prod', { succeeded: false, authFailures: 0 });
-
-    expect(stdout).not.toHaveBeenCalled();
-  });
-
   it('emits AuthFailures with [Source] for a run with auth failures', () => {
-    new EmfMetricsSink('TestNamespace').run('prod', { succeeded: false, authFailures: 2 });
+    new EmfMetricsSink('TestNamespace').run('prod', { ...QUIET_RUN, authFailures: 2 });
 
     const documents = emitted();
     expect(documents).toHaveLength(1);
@@ -204,8 +193,8 @@ describe('EmfMetricsSink', () => {
   it('keeps the dimensions of one source out of the next document', () => {
     const sink = new EmfMetricsSink('TestNamespace');
 
-    sink.stream('prod', 'itemusages', { ...QUIET_STREAM, eventsArchived: 1, pages: 1 });
-    sink.run('sub', { succeeded: false, authFailures: 1 });
+    sink.stream('prod', 'itemusages', { ...QUIET_STREAM, throttles: 1 });
+    sink.run('sub', { ...QUIET_RUN, authFailures: 1 });
 
     const [, runDocument] = emitted();
     expect(runDocument?.Source).toBe('sub');

@@ -80,6 +80,8 @@ export class BatchBuilder {
     readonly stream: EventType,
     private readonly maxEvents: number,
     private readonly maxBytes: number,
+    /** Told each valid event time as it is added (the stream's rhythm learns from it). */
+    private readonly observeTime?: (ms: number) => void,
   ) {
     this.schema = eventSchemas[stream];
     this.summaryField = SUMMARY_FIELD[stream];
@@ -139,6 +141,7 @@ export class BatchBuilder {
     if (time !== undefined) {
       if (this.earliest === undefined || time < this.earliest) this.earliest = time;
       if (this.latest === undefined || time > this.latest) this.latest = time;
+      this.observeTime?.(time);
     }
     const label = record?.[this.summaryField];
     if (typeof label === 'string') this.counts.set(label, (this.counts.get(label) ?? 0) + 1);
