@@ -72,9 +72,10 @@ const REGION = '${AWS::Region}';
 
 /**
  * One dashboard per deployment: alarm states first, then the activity graph (events
- * archived per stream), lag, API errors and cursor resets, throttles, item usage by action
- * and sign-in attempts by category (from the collector's "stream run finished" log line),
- * and the collectors' Lambda errors and durations.
+ * archived per source), lag, API errors and cursor resets, throttles; from the collector's
+ * "stream run finished" log line, events and lag per stream, each stream's silence against
+ * its rhythm, item usage by action and sign-in attempts by category; and the collectors'
+ * Lambda errors and durations.
  *
  * Graphs of the collector's metrics use SEARCH, so a new source or stream appears without
  * a deployment; note that they show every deployment in the account and region.
@@ -121,8 +122,8 @@ export class ArchiveDashboard extends Construct {
 
     rows.push(
       new cloudwatch.GraphWidget({
-        title: 'Events archived per hour, by source and stream',
-        left: [searchCollectorMetric('eventsArchived', ['source', 'stream'], 'Sum', Duration.hours(1))],
+        title: 'Events archived per hour, by source (by stream: the log widgets below)',
+        left: [searchCollectorMetric('eventsArchived', ['source'], 'Sum', Duration.hours(1))],
         leftYAxis: { min: 0, label: 'events', showUnits: false },
         region: REGION,
         width: 24,
@@ -130,8 +131,8 @@ export class ArchiveDashboard extends Construct {
       }),
       new cloudwatch.Row(
         new cloudwatch.GraphWidget({
-          title: 'Lag: age of the newest archived event (seconds)',
-          left: [searchCollectorMetric('lagSeconds', ['source', 'stream'], 'Maximum', fiveMinutes)],
+          title: 'Lag: age of the newest archived event, the oldest stream of each source (seconds)',
+          left: [searchCollectorMetric('lagSeconds', ['source'], 'Maximum', fiveMinutes)],
           leftYAxis: { min: 0, showUnits: false },
           region: REGION,
           width: 12,
@@ -139,7 +140,7 @@ export class ArchiveDashboard extends Construct {
         }),
         new cloudwatch.GraphWidget({
           title: 'Behind: runs that ended with more to fetch (seconds behind)',
-          left: [searchCollectorMetric('behindSeconds', ['source', 'stream'], 'Minimum', fiveMinutes)],
+          left: [searchCollectorMetric('behindSeconds', ['source'], 'Maximum', fiveMinutes)],
           leftYAxis: { min: 0, showUnits: false },
           region: REGION,
           width: 12,
@@ -151,7 +152,7 @@ export class ArchiveDashboard extends Construct {
           // A cursor reset follows an answer the API refused, so it sits beside the errors.
           title: 'Events API errors by kind, and cursor resets',
           left: [searchCollectorMetric('apiErrors', ['source', 'stream', 'errorKind'], 'Sum', fiveMinutes)],
-          right: [searchCollectorMetric('cursorResets', ['source', 'stream'], 'Sum', fiveMinutes)],
+          right: [searchCollectorMetric('cursorResets', ['source'], 'Sum', fiveMinutes)],
           leftYAxis: { min: 0, label: 'errors', showUnits: false },
           rightYAxis: { min: 0, label: 'cursor resets', showUnits: false },
           region: REGION,
@@ -182,6 +183,34 @@ export class ArchiveDashboard extends Construct {
       const suffix = sourceGroups.length > 1 ? ` (sources ${index + 1}/${sourceGroups.length})` : '';
       const logGroupNames = group.map((source) => placeholders.get(source.name) ?? '');
       rows.push(
+        new cloudwatch.Row(
+          new cloudwatch.LogQueryWidget({
+            title: `Events archived per hour, by stream${suffix}`,
+            logGroupNames,
+            queryLines: [
+              'fields @timestamp',
+              'filter message = "stream run finished"',
+              'stats sum(eventsArchived) as events, max(lagSeconds) as lag by bin(1h), source, stream',
+            ],
+            view: cloudwatch.LogQueryVisualizationType.TABLE,
+            region: REGION,
+            width: 12,
+            height: 6,
+          }),
+          new cloudwatch.LogQueryWidget({
+            title: `Silences: each stream against its rhythm${suffix}`,
+            logGroupNames,
+            queryLines: [
+              'fields @timestamp',
+              'filter message = "stream run finished" and ispresent(silence.silentSeconds)',
+              'stats max(silence.silentSeconds) as silent, max(silence.limitSeconds) as limit, max(silence.usualSeconds) as usual by source, stream, silence.basis',
+            ],
+            view: cloudwatch.LogQueryVisualizationType.TABLE,
+            region: REGION,
+            width: 12,
+            height: 6,
+          }),
+        ),
         new cloudwatch.Row(
           new cloudwatch.LogQueryWidget({
             title: `Item usage by action${suffix}`,

@@ -46,8 +46,11 @@ export function unreservedConcurrencyFloor(accountQuota: number): number {
   return Math.min(100, accountQuota);
 }
 
-/** Longest evaluation range CloudWatch accepts for alarms with a period of one hour. */
+/** The longest fixed drop-off window: a stream quieter than a week is better judged by its rhythm or not at all. */
 export const MAX_DROP_OFF_HOURS = 168;
+/** The longest silence a learned rhythm tolerates by default, and the most it may be given. */
+export const DEFAULT_DROP_OFF_CEILING_HOURS = 168;
+export const MAX_DROP_OFF_CEILING_HOURS = 720;
 
 const SOURCE_NAME = /^[a-z0-9-]{1,40}$/;
 const DEPLOYMENT_NAME = /^[a-z][a-z0-9-]{0,22}$/;
@@ -139,6 +142,34 @@ const sourceSchema = z.strictObject({
             `${show(issue.input)} must be a whole number of hours from 1 to ${MAX_DROP_OFF_HOURS}, or false for no drop-off alarm`,
         },
       ),
+    )
+    .default({}),
+  dropOffRhythm: z
+    .partialRecord(
+      z.enum(EVENT_STREAMS, {
+        error: (issue) => `has key ${show(issue.input)}; keys must be ${EVENT_STREAMS.join(', ')}`,
+      }),
+      z.boolean({
+        error: (issue) =>
+          `${show(issue.input)} must be true (learn the stream's rhythm) or false (fixed window)`,
+      }),
+    )
+    .default({}),
+  dropOffCeilingHours: z
+    .partialRecord(
+      z.enum(EVENT_STREAMS, {
+        error: (issue) => `has key ${show(issue.input)}; keys must be ${EVENT_STREAMS.join(', ')}`,
+      }),
+      z
+        .int({
+          error: (issue) =>
+            `${show(issue.input)} must be a whole number of hours from 1 to ${MAX_DROP_OFF_CEILING_HOURS}`,
+        })
+        .min(1, { error: (issue) => `${show(issue.input)} must be at least 1 hour` })
+        .max(MAX_DROP_OFF_CEILING_HOURS, {
+          error: (issue) =>
+            `${show(issue.input)} must be at most ${MAX_DROP_OFF_CEILING_HOURS} hours (30 days); for a stream quieter than that, set dropOffHours to false`,
+        }),
     )
     .default({}),
   behindThresholdHours: z
@@ -318,6 +349,16 @@ const configSchema = z
           });
         }
       }
+      for (const [stream, ceiling] of Object.entries(source.dropOffCeilingHours ?? {})) {
+        const window = source.dropOffHours?.[stream as EventStream] ?? 24;
+        if (typeof window === 'number' && typeof ceiling === 'number' && ceiling < window) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['sources', index, 'dropOffCeilingHours', stream],
+            message: `${ceiling} is below the stream's fixed window of ${window} h (dropOffHours); a learned limit never waits longer than the ceiling, so raise it to ${window} or more`,
+          });
+        }
+      }
       if (source.tokenSecretKmsKeyArn && !source.tokenSecretArn) {
         ctx.addIssue({
           code: 'custom',
@@ -460,6 +501,15 @@ export function dropOffHours(source: SourceConfig, stream: EventStream): number 
   const hours = source.dropOffHours[stream];
   if (hours === false) return undefined;
   return hours ?? 24;
+}
+
+/**
+ * The ceiling of a stream that learns its rhythm, in hours; `undefined` when it is judged by
+ * its fixed window alone (or has no drop-off alarm).
+ */
+export function dropOffCeilingHours(source: SourceConfig, stream: EventStream): number | undefined {
+  if (dropOffHours(source, stream) === undefined || source.dropOffRhythm[stream] === false) return undefined;
+  return source.dropOffCeilingHours[stream] ?? DEFAULT_DROP_OFF_CEILING_HOURS;
 }
 
 /** PascalCase id of a source for construct ids and stack outputs: `prod-eu` → `ProdEu`. */

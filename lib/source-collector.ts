@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE } from '../lambdas/shared/metric-names';
 import type { IArchiveBucket } from './archive-bucket';
 import { collectorMetric, runAlarmPeriod } from './collector-metrics';
-import { EVENT_STREAMS, type EventStream } from './config';
+import { DEFAULT_DROP_OFF_CEILING_HOURS, EVENT_STREAMS, type EventStream } from './config';
 import { scheduleFunction } from './function-schedule';
 import { HouseNodejsFunction } from './house-nodejs-function';
 import { viaServiceFor } from './kms-conditions';
@@ -33,12 +33,15 @@ const RUN_ALARM_PERIODS = 3;
 
 /** The alarms of one source, by kind. */
 export interface CollectorAlarms {
-  /** No events archived for a stream within its window, per stream (absent when disabled or paused). */
-  readonly dropOff: Partial<Record<EventStream, cloudwatch.Alarm>>;
-  /** Runs end with events still waiting and the newest archived one older than the threshold, per stream. */
-  readonly fallingBehind: Partial<Record<EventStream, cloudwatch.Alarm>>;
-  /** The Events API rejected a stream's stored cursor and the stream restarted from a time, per stream. */
-  readonly cursorReset: Partial<Record<EventStream, cloudwatch.Alarm>>;
+  /**
+   * A stream silent past what its rhythm (or its fixed window) allows; one alarm for the
+   * source's streams, the log line names the stream (absent when no stream has a window, or paused).
+   */
+  readonly dropOff?: cloudwatch.Alarm;
+  /** Runs end with events still waiting and the newest archived one older than the threshold. */
+  readonly fallingBehind: cloudwatch.Alarm;
+  /** The Events API rejected a stream's stored cursor and the stream restarted from a time. */
+  readonly cursorReset: cloudwatch.Alarm;
   /** The function threw or timed out in several periods in a row. */
   readonly collectorErrors: cloudwatch.Alarm;
   /** No run completed every stream for several periods (absent when paused). */
@@ -131,6 +134,13 @@ export interface SourceCollectorProps {
   readonly dropOffWindows?: Partial<Record<EventStream, Duration | false>>;
 
   /**
+   * Per stream with a drop-off window: the longest silence tolerated once the stream's rhythm
+   * is learned, or `false` to judge it by the fixed window alone.
+   * @default Duration.hours(168) for every stream
+   */
+  readonly dropOffCeilings?: Partial<Record<EventStream, Duration | false>>;
+
+  /**
    * How old the newest archived event may be, while the API has more, before the
    * falling-behind alarm fires.
    * @default Duration.hours(6)
@@ -207,6 +217,7 @@ export class SourceCollector extends Construct {
     this.tokenSecret = props.tokenSecret ?? this.createTokenSecret(props);
 
     const dropOffSeconds = this.dropOffSeconds(props, enabled);
+    const dropOffCeilingSeconds = this.dropOffCeilingSeconds(props, enabled);
     this.function = new HouseNodejsFunction(this, 'Function', {
       entry: props.entry ?? COLLECTOR_ENTRY,
       ...(props.functionName ? { functionName: props.functionName } : {}),
@@ -220,8 +231,10 @@ export class SourceCollector extends Construct {
         ...(props.eventsApiUrl ? { EVENTS_API_URL: props.eventsApiUrl } : {}),
         ...(props.eventTypes ? { EVENT_TYPES: props.eventTypes.join(',') } : {}),
         ...(props.startFrom ? { START_FROM: props.startFrom } : {}),
-        // The drop-off alarms' windows: a run reports SecondsSinceArchived only past them.
+        // The drop-off alarm's windows and the ceilings of the streams that learn their rhythm:
+        // a run reports SecondsSinceArchived only past what they allow.
         ...(dropOffSeconds ? { DROP_OFF_SECONDS: dropOffSeconds } : {}),
+        ...(dropOffCeilingSeconds ? { DROP_OFF_CEILING_SECONDS: dropOffCeilingSeconds } : {}),
         POWERTOOLS_SERVICE_NAME: COLLECTOR_SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
       },
@@ -262,22 +275,14 @@ export class SourceCollector extends Construct {
     }
   }
 
-  /** Events archived for one stream (Sum). Only emitted when non-zero: no data means nothing was archived. */
-  public metricEventsArchived(stream: EventStream, period = Duration.hours(1)): cloudwatch.Metric {
-    return collectorMetric(
-      'eventsArchived',
-      { source: this.sourceName, stream },
-      { statistic: 'Sum', period },
-    );
+  /** Events archived by the source's streams together (Sum). Only emitted when non-zero: no data means nothing was archived. */
+  public metricEventsArchived(period = Duration.hours(1)): cloudwatch.Metric {
+    return collectorMetric('eventsArchived', { source: this.sourceName }, { statistic: 'Sum', period });
   }
 
   /** Age of the newest archived event of a run that archived events (Maximum, seconds). */
-  public metricLagSeconds(stream: EventStream, period = Duration.minutes(5)): cloudwatch.Metric {
-    return collectorMetric(
-      'lagSeconds',
-      { source: this.sourceName, stream },
-      { statistic: 'Maximum', period },
-    );
+  public metricLagSeconds(period = Duration.minutes(5)): cloudwatch.Metric {
+    return collectorMetric('lagSeconds', { source: this.sourceName }, { statistic: 'Maximum', period });
   }
 
   /**
@@ -285,33 +290,25 @@ export class SourceCollector extends Construct {
    * Maximum, not Minimum: any function may print EMF under this source's dimensions, and a low
    * point it adds would lower a Minimum, never a Maximum.
    */
-  public metricBehindSeconds(stream: EventStream, period = Duration.minutes(5)): cloudwatch.Metric {
-    return collectorMetric(
-      'behindSeconds',
-      { source: this.sourceName, stream },
-      { statistic: 'Maximum', period },
-    );
+  public metricBehindSeconds(period = Duration.minutes(5)): cloudwatch.Metric {
+    return collectorMetric('behindSeconds', { source: this.sourceName }, { statistic: 'Maximum', period });
   }
 
   /**
    * Restarts of a stream whose stored cursor the Events API rejected (Sum). Only emitted
    * when non-zero.
    */
-  public metricCursorResets(stream: EventStream, period = Duration.minutes(5)): cloudwatch.Metric {
+  public metricCursorResets(period = Duration.minutes(5)): cloudwatch.Metric {
     // Maximum, not Sum: CloudWatch takes negative values, and a negative point another function
     // adds would cancel a real one in a Sum, never in a Maximum. It is emitted only when non-zero.
-    return collectorMetric(
-      'cursorResets',
-      { source: this.sourceName, stream },
-      { statistic: 'Maximum', period },
-    );
+    return collectorMetric('cursorResets', { source: this.sourceName }, { statistic: 'Maximum', period });
   }
 
-  /** Seconds since the stream last archived events, reported by every run (Maximum). */
-  public metricSecondsSinceArchived(stream: EventStream, period = Duration.minutes(5)): cloudwatch.Metric {
+  /** The longest silence of a stream past its limit, reported by runs only while one is (Maximum). */
+  public metricSecondsSinceArchived(period = Duration.minutes(5)): cloudwatch.Metric {
     return collectorMetric(
       'secondsSinceArchived',
-      { source: this.sourceName, stream },
+      { source: this.sourceName },
       { statistic: 'Maximum', period },
     );
   }
@@ -379,6 +376,18 @@ export class SourceCollector extends Construct {
       .join(',');
   }
 
+  /** `stream=seconds` for every stream with a drop-off window that learns its rhythm; `''` when none does. */
+  private dropOffCeilingSeconds(props: SourceCollectorProps, enabled: boolean): string {
+    if (!enabled) return '';
+    return this.streams
+      .flatMap((stream) => {
+        if ((props.dropOffWindows?.[stream] ?? Duration.hours(24)) === false) return [];
+        const ceiling = props.dropOffCeilings?.[stream] ?? Duration.hours(DEFAULT_DROP_OFF_CEILING_HOURS);
+        return ceiling === false ? [] : [`${stream}=${ceiling.toSeconds()}`];
+      })
+      .join(',');
+  }
+
   private createAlarms(props: SourceCollectorProps, enabled: boolean, interval: Duration): CollectorAlarms {
     const source = props.sourceName;
     const runPeriod = runAlarmPeriod(interval);
@@ -386,65 +395,71 @@ export class SourceCollector extends Construct {
     const logGroup = this.function.logGroup.logGroupName;
     const functionName = this.function.functionName;
 
-    const dropOff: Partial<Record<EventStream, cloudwatch.Alarm>> = {};
-    const fallingBehind: Partial<Record<EventStream, cloudwatch.Alarm>> = {};
-    const cursorReset: Partial<Record<EventStream, cloudwatch.Alarm>> = {};
     const behindThreshold = props.behindThreshold ?? Duration.hours(6);
-
-    for (const stream of this.streams) {
+    const judged = this.streams.flatMap((stream) => {
       const window = props.dropOffWindows?.[stream] ?? Duration.hours(24);
-      if (enabled && window !== false) {
-        const hours = window.toHours();
-        // The collector reports, on every run, how long ago the stream last archived; the alarm
-        // fires on the Maximum, which points another function adds cannot lower. Runs that stop
-        // reporting are the no-successful-run alarm's, on AWS/Lambda metrics (README, Security).
-        dropOff[stream] = new cloudwatch.Alarm(this, `DropOff-${stream}`, {
-          alarmName: `${this.alarmNamePrefix}-${stream}-drop-off`,
-          alarmDescription:
-            `No ${stream} events of 1Password source ${source} were archived in the last ${hours} h, although runs go on. ` +
-            'Either the account had none (a quiet stream) or the token no longer reads this stream. First: check the ' +
-            `${this.alarmNamePrefix}-auth-failure alarm and the log group ${logGroup} ("stream run finished" lines for ${stream}). ` +
-            `If the stream is simply quiet, raise sources[].dropOffHours.${stream} in the deployment config. ` +
-            'README: Operate > Drop-off.',
-          metric: this.metricSecondsSinceArchived(stream, runPeriod),
-          threshold: hours * 3600,
-          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-          evaluationPeriods: 1,
-          // Runs report the gauge only past the window, so no data means within it (the alarm
-          // returns to OK once the stream archives again), or no run at all: no-successful-run's.
-          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        });
-      }
-      fallingBehind[stream] = new cloudwatch.Alarm(this, `FallingBehind-${stream}`, {
-        alarmName: `${this.alarmNamePrefix}-${stream}-falling-behind`,
-        alarmDescription:
-          `The ${stream} stream of 1Password source ${source} is more than ${behindThreshold.toHours({ integral: false })} h behind: ` +
-          `in each of the last ${RUN_ALARM_PERIODS} periods (${runWindowMinutes} min) a run ended with events still waiting. Expected while the first backfill runs. ` +
-          'Otherwise: check Throttles and API errors on the dashboard, and the function Duration against its timeout ' +
-          `(function ${functionName}). README: Operate > Falling behind.`,
-        metric: this.metricBehindSeconds(stream, runPeriod),
-        threshold: behindThreshold.toSeconds(),
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-        evaluationPeriods: RUN_ALARM_PERIODS,
-        datapointsToAlarm: RUN_ALARM_PERIODS,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-      cursorReset[stream] = new cloudwatch.Alarm(this, `CursorReset-${stream}`, {
-        alarmName: `${this.alarmNamePrefix}-${stream}-cursor-reset`,
-        alarmDescription:
-          `The 1Password Events API rejected the stored cursor of the ${stream} stream of source ${source}, and the collector ` +
-          'restarted the stream from its newest archived event time minus an overlap, dropping the events it had already archived. ' +
-          `First: read the log line "stream cursor reset" for ${stream} (aws logs tail ${logGroup} --since 1h ` +
-          `--filter-pattern '"stream cursor reset"'): it gives the restart time and any ` +
-          "loss window older than the API's 120-day retention. Record a loss window: 1Password cannot serve that range again. " +
-          'If resets repeat every run, open an issue with those log lines. README: Operate > Cursor reset.',
-        metric: this.metricCursorResets(stream, Duration.minutes(5)),
-        threshold: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        evaluationPeriods: 1,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      });
-    }
+      if (window === false) return [];
+      const ceiling = props.dropOffCeilings?.[stream] ?? Duration.hours(DEFAULT_DROP_OFF_CEILING_HOURS);
+      return [
+        ceiling === false
+          ? `${stream}: silent ${window.toHours()} h (fixed window)`
+          : `${stream}: silent 3 x its usual silence at that hour of the week, at least 2 h, at most ${ceiling.toHours()} h (${window.toHours()} h while its first 14 days are learned)`,
+      ];
+    });
+
+    // The collector judges each stream's silence against its rhythm or window, and reports the
+    // longest silence past its limit; the alarm fires on the Maximum, which points another
+    // function adds cannot lower. Runs that stop reporting are the no-successful-run alarm's,
+    // on AWS/Lambda metrics (README, Security). One alarm for the source's streams: the log
+    // line names the stream, and an alarm per stream would cost three times as much.
+    const dropOff =
+      enabled && judged.length > 0
+        ? new cloudwatch.Alarm(this, 'DropOff', {
+            alarmName: `${this.alarmNamePrefix}-drop-off`,
+            alarmDescription:
+              `A stream of 1Password source ${source} has archived nothing for longer than its rhythm allows, although runs go on (${judged.join('; ')}). ` +
+              'Either the account is unusually quiet or the token no longer reads the stream. First: read which stream, how long, and what was learned ' +
+              `with aws logs tail ${logGroup} --since 1h --filter-pattern '"stream silent past its rhythm"', and check the ${this.alarmNamePrefix}-auth-failure alarm. ` +
+              'To override: sources[].dropOffRhythm.<stream> false (fixed window), sources[].dropOffCeilingHours.<stream>, sources[].dropOffHours.<stream> (false: no alarm). ' +
+              'README: Operate > Drop-off.',
+            metric: this.metricSecondsSinceArchived(runPeriod),
+            threshold: 1,
+            comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluationPeriods: 1,
+            // Runs report the gauge only past a limit, so no data means within it (the alarm
+            // returns to OK once the stream archives again), or no run at all: no-successful-run's.
+            treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          })
+        : undefined;
+    const fallingBehind = new cloudwatch.Alarm(this, 'FallingBehind', {
+      alarmName: `${this.alarmNamePrefix}-falling-behind`,
+      alarmDescription:
+        `A stream of 1Password source ${source} is more than ${behindThreshold.toHours({ integral: false })} h behind: ` +
+        `in each of the last ${RUN_ALARM_PERIODS} periods (${runWindowMinutes} min) a run ended with events still waiting. Expected while the first backfill runs. ` +
+        `Otherwise: find the stream with aws logs tail ${logGroup} --since 30m --filter-pattern '"behindSeconds"', check Throttles and API errors on the dashboard, ` +
+        `and the function Duration against its timeout (function ${functionName}). README: Operate > Falling behind.`,
+      metric: this.metricBehindSeconds(runPeriod),
+      threshold: behindThreshold.toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: RUN_ALARM_PERIODS,
+      datapointsToAlarm: RUN_ALARM_PERIODS,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const cursorReset = new cloudwatch.Alarm(this, 'CursorReset', {
+      alarmName: `${this.alarmNamePrefix}-cursor-reset`,
+      alarmDescription:
+        `The 1Password Events API rejected the stored cursor of a stream of source ${source}, and the collector ` +
+        'restarted the stream from its newest archived event time minus an overlap, dropping the events it had already archived. ' +
+        `First: read the log line "stream cursor reset" (aws logs tail ${logGroup} --since 1h ` +
+        `--filter-pattern '"stream cursor reset"'): it names the stream and gives the restart time and any ` +
+        "loss window older than the API's 120-day retention. Record a loss window: 1Password cannot serve that range again. " +
+        'If resets repeat every run, open an issue with those log lines. README: Operate > Cursor reset.',
+      metric: this.metricCursorResets(Duration.minutes(5)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
 
     const collectorErrors = new cloudwatch.Alarm(this, 'CollectorErrors', {
       alarmName: `${this.alarmNamePrefix}-collector-errors`,
@@ -521,7 +536,7 @@ export class SourceCollector extends Construct {
     });
 
     return {
-      dropOff,
+      ...(dropOff ? { dropOff } : {}),
       fallingBehind,
       cursorReset,
       collectorErrors,
@@ -542,9 +557,9 @@ export class SourceCollector extends Construct {
       scheduleFailed,
     } = this.alarms;
     return [
-      ...Object.values(dropOff),
-      ...Object.values(fallingBehind),
-      ...Object.values(cursorReset),
+      ...(dropOff ? [dropOff] : []),
+      fallingBehind,
+      cursorReset,
       collectorErrors,
       ...(noSuccessfulRun ? [noSuccessfulRun] : []),
       authFailure,

@@ -6,7 +6,14 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { ArchiveBucket, type IArchiveBucket } from './archive-bucket';
-import { dropOffHours, EVENT_STREAMS, EVENTS_API_URLS, type SourceConfig, scheduleMinutes } from './config';
+import {
+  dropOffCeilingHours,
+  dropOffHours,
+  EVENT_STREAMS,
+  EVENTS_API_URLS,
+  type SourceConfig,
+  scheduleMinutes,
+} from './config';
 import { SourceCollector } from './source-collector';
 import { type IStateTable, StateTable } from './state-table';
 
@@ -124,6 +131,12 @@ export class SourceStack extends NestedStack {
       dropOffWindows: Object.fromEntries(
         EVENT_STREAMS.map((stream) => {
           const hours = dropOffHours(source, stream);
+          return [stream, hours === undefined ? false : Duration.hours(hours)];
+        }),
+      ),
+      dropOffCeilings: Object.fromEntries(
+        EVENT_STREAMS.map((stream) => {
+          const hours = dropOffCeilingHours(source, stream);
           return [stream, hours === undefined ? false : Duration.hours(hours)];
         }),
       ),

@@ -805,7 +805,7 @@ describe('archive stack (shared resources)', () => {
       });
     });
 
-    it('graphs events archived per stream, lag, API errors by kind, cursor resets and throttles from the collector metrics', () => {
+    it('graphs events archived, lag, behind and cursor resets per source, API errors by kind and throttles per stream, from the collector metrics', () => {
       const expressions = body.widgets.flatMap((widget) =>
         ((widget.properties.metrics as unknown[][] | undefined) ?? [])
           .flat()
@@ -814,26 +814,31 @@ describe('archive stack (shared resources)', () => {
 
       expect(expressions).toEqual(
         expect.arrayContaining([
-          `SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName="EventsArchived"', 'Sum', 3600)`,
-          `SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName="LagSeconds"', 'Maximum', 300)`,
+          `SEARCH('{OnePasswordEventsArchive,Source} MetricName="EventsArchived"', 'Sum', 3600)`,
+          `SEARCH('{OnePasswordEventsArchive,Source} MetricName="LagSeconds"', 'Maximum', 300)`,
+          `SEARCH('{OnePasswordEventsArchive,Source} MetricName="BehindSeconds"', 'Maximum', 300)`,
           `SEARCH('{OnePasswordEventsArchive,Source,Stream,ErrorKind} MetricName="ApiErrors"', 'Sum', 300)`,
           `SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName="Throttles"', 'Sum', 300)`,
-          `SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName="CursorResets"', 'Sum', 300)`,
+          `SEARCH('{OnePasswordEventsArchive,Source} MetricName="CursorResets"', 'Sum', 300)`,
         ]),
       );
     });
 
-    it('shows item usage by action and sign-in attempts by category from the run summary log line', () => {
+    it('shows per stream, from the run summary log line: events and lag, silences against the rhythm, item usage by action, sign-in attempts by category', () => {
       const queries = body.widgets
         .filter((widget) => widget.type === 'log')
         .map((widget) => widget.properties.query as string);
 
-      expect(queries).toHaveLength(2);
+      expect(queries).toHaveLength(4);
       // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders in the dashboard body
       expect(queries[0]).toContain("SOURCE '${LogGroup0}' | SOURCE '${LogGroup1}'");
-      expect(queries[0]).toContain('filter message = "stream run finished" and stream = "itemusages"');
-      expect(queries[0]).toContain('sum(`countsByAction.secure-copy`) as secure_copy');
-      expect(queries[1]).toContain('sum(`countsByCategory.credentials_failed`) as credentials_failed');
+      expect(queries[0]).toContain(
+        'stats sum(eventsArchived) as events, max(lagSeconds) as lag by bin(1h), source, stream',
+      );
+      expect(queries[1]).toContain('max(silence.limitSeconds) as limit');
+      expect(queries[2]).toContain('filter message = "stream run finished" and stream = "itemusages"');
+      expect(queries[2]).toContain('sum(`countsByAction.secure-copy`) as secure_copy');
+      expect(queries[3]).toContain('sum(`countsByCategory.credentials_failed`) as credentials_failed');
     });
 
     it('shows each collector’s Lambda errors and duration, and every alarm', () => {
@@ -842,8 +847,8 @@ describe('archive stack (shared resources)', () => {
       const alarms = body.widgets
         .filter((widget) => widget.type === 'alarm')
         .flatMap((widget) => widget.properties.alarms as string[]);
-      // prod: 3 streams × 3 + 4; subsidiary, paused with 2 streams: 2 falling-behind, 2 cursor-reset + 3; the notary's 3.
-      expect(alarms).toHaveLength(13 + 7 + 3);
+      // prod: 7; subsidiary, paused: falling-behind, cursor-reset + 3 (no drop-off, no-successful-run); the notary's 3.
+      expect(alarms).toHaveLength(7 + 5 + 3);
       // biome-ignore lint/suspicious/noTemplateCurlyInString: an Fn::Sub placeholder in the dashboard body
       expect(alarms).toContain('${AlarmArn}op-events-archive-prod-auth-failure');
     });

@@ -42,6 +42,8 @@ describe('deployment config', () => {
       schedule: 'rate(1 minute)',
       enabled: true,
       dropOffHours: {},
+      dropOffRhythm: {},
+      dropOffCeilingHours: {},
       behindThresholdHours: 6,
     });
     expect(prod?.server).toBeUndefined();
@@ -151,7 +153,7 @@ describe('deployment config', () => {
       'sources[0].tokenSecretKmsKeyArn only applies to an existing secret',
     ],
     [
-      'a drop-off window over CloudWatch’s 7 days',
+      'a drop-off window over a week',
       { sources: [source({ dropOffHours: { itemusages: 200 } })] },
       'sources[0].dropOffHours.itemusages 200 must be at most 168 hours',
     ],
@@ -164,6 +166,21 @@ describe('deployment config', () => {
       'a drop-off window shorter than two runs',
       { sources: [source({ schedule: 'rate(1 hour)', dropOffHours: { auditevents: 1 } })] },
       'sources[0].dropOffHours.auditevents 1 must cover at least two runs',
+    ],
+    [
+      'a drop-off ceiling over 30 days',
+      { sources: [source({ dropOffCeilingHours: { auditevents: 1000 } })] },
+      'sources[0].dropOffCeilingHours.auditevents 1000 must be at most 720 hours',
+    ],
+    [
+      'a drop-off ceiling below the fixed window',
+      { sources: [source({ dropOffHours: { auditevents: 72 }, dropOffCeilingHours: { auditevents: 48 } })] },
+      "sources[0].dropOffCeilingHours.auditevents 48 is below the stream's fixed window of 72 h",
+    ],
+    [
+      'a drop-off rhythm switch as a string',
+      { sources: [source({ dropOffRhythm: { auditevents: 'yes' } })] },
+      'sources[0].dropOffRhythm.auditevents "yes" must be true',
     ],
     [
       'enabled as a string',

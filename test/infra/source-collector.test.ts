@@ -63,7 +63,13 @@ describe('source collector (one nested stack per source)', () => {
           schedule: 'rate(10 minutes)',
         },
         { name: 'paused', enabled: false, dropOffHours: { auditevents: false } },
-        { name: 'quiet', dropOffHours: { auditevents: 72, itemusages: false }, behindThresholdHours: 2 },
+        {
+          name: 'quiet',
+          dropOffHours: { auditevents: 72, itemusages: false },
+          dropOffRhythm: { signinattempts: false },
+          dropOffCeilingHours: { auditevents: 240 },
+          behindThresholdHours: 2,
+        },
       ],
     }),
   );
@@ -229,6 +235,7 @@ describe('source collector (one nested stack per source)', () => {
         [
           'ARCHIVE_BUCKET',
           'ARCHIVE_PREFIX',
+          'DROP_OFF_CEILING_SECONDS',
           'DROP_OFF_SECONDS',
           'EVENTS_API_URL',
           'EVENT_TYPES',
@@ -448,22 +455,19 @@ describe('source collector (one nested stack per source)', () => {
   });
 
   describe('alarms', () => {
-    it('come as one set per stream plus one per source, named from one prefix', () => {
+    it('come as one set per source, whatever its streams, named from one prefix', () => {
       expect(Object.keys(alarms(prod)).sort()).toEqual(
         [
-          'op-events-archive-prod-signinattempts-drop-off',
-          'op-events-archive-prod-itemusages-drop-off',
-          'op-events-archive-prod-signinattempts-falling-behind',
-          'op-events-archive-prod-itemusages-falling-behind',
-          'op-events-archive-prod-signinattempts-cursor-reset',
-          'op-events-archive-prod-itemusages-cursor-reset',
+          'op-events-archive-prod-drop-off',
+          'op-events-archive-prod-falling-behind',
+          'op-events-archive-prod-cursor-reset',
           'op-events-archive-prod-collector-errors',
           'op-events-archive-prod-no-successful-run',
           'op-events-archive-prod-auth-failure',
           'op-events-archive-prod-schedule-failed',
         ].sort(),
       );
-      expect(Object.keys(alarms(deployment.source('acme')))).toHaveLength(3 * 3 + 4);
+      expect(Object.keys(alarms(deployment.source('acme')))).toHaveLength(7);
     });
 
     it('all notify the alarm topic, on alarm and on recovery', () => {
@@ -475,18 +479,15 @@ describe('source collector (one nested stack per source)', () => {
       }
     });
 
-    it('drop-off: a run reports the stream last archived 24 h ago or more; silence is the no-successful-run alarm’s', () => {
-      expect(alarms(prod)['op-events-archive-prod-itemusages-drop-off']).toMatchObject({
+    it('drop-off: fires on any silence a run reports past its stream’s limit; no report is the no-successful-run alarm’s', () => {
+      expect(alarms(prod)['op-events-archive-prod-drop-off']).toMatchObject({
         Namespace: 'OnePasswordEventsArchive',
         MetricName: 'SecondsSinceArchived',
-        Dimensions: [
-          { Name: 'Source', Value: 'prod' },
-          { Name: 'Stream', Value: 'itemusages' },
-        ],
+        Dimensions: [{ Name: 'Source', Value: 'prod' }],
         Statistic: 'Maximum',
         Period: 300,
         EvaluationPeriods: 1,
-        Threshold: 24 * 3600,
+        Threshold: 1,
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         TreatMissingData: 'notBreaching',
       });
@@ -501,26 +502,34 @@ describe('source collector (one nested stack per source)', () => {
         )?.Variables;
       expect(variables(prod)).toMatchObject({
         DROP_OFF_SECONDS: 'signinattempts=86400,itemusages=86400',
+        DROP_OFF_CEILING_SECONDS: 'signinattempts=604800,itemusages=604800',
       });
-      // auditevents 72 h, signinattempts the default, itemusages without a drop-off alarm.
+      // auditevents 72 h and learning with a 10-day ceiling, signinattempts on its fixed
+      // window, itemusages without a drop-off alarm.
       expect(variables(deployment.source('quiet'))).toMatchObject({
         DROP_OFF_SECONDS: 'signinattempts=86400,auditevents=259200',
+        DROP_OFF_CEILING_SECONDS: 'auditevents=864000',
       });
     });
 
-    it('drop-off: follows each stream’s window, and is left out where the config says false', () => {
-      const quiet = alarms(deployment.source('quiet'));
+    it('drop-off: says what each stream is judged by, and how to override it', () => {
+      const description = flatten(
+        alarms(deployment.source('quiet'))['op-events-archive-quiet-drop-off']?.AlarmDescription,
+      );
 
-      expect(quiet['op-events-archive-quiet-auditevents-drop-off']).toMatchObject({ Threshold: 72 * 3600 });
-      expect(quiet['op-events-archive-quiet-signinattempts-drop-off']).toMatchObject({
-        Threshold: 24 * 3600,
-      });
-      expect(quiet['op-events-archive-quiet-itemusages-drop-off']).toBeUndefined();
+      expect(description).toContain('signinattempts: silent 24 h (fixed window)');
+      expect(description).toContain(
+        'auditevents: silent 3 x its usual silence at that hour of the week, at least 2 h, at most 240 h (72 h while its first 14 days are learned)',
+      );
+      expect(description).not.toContain('itemusages');
+      expect(description).toContain('"stream silent past its rhythm"');
+      expect(description).toContain('sources[].dropOffRhythm.<stream> false');
     });
 
     it('falling behind: the newest archived event older than the threshold for 3 periods, missing data fine', () => {
-      expect(alarms(prod)['op-events-archive-prod-signinattempts-falling-behind']).toMatchObject({
+      expect(alarms(prod)['op-events-archive-prod-falling-behind']).toMatchObject({
         MetricName: 'BehindSeconds',
+        Dimensions: [{ Name: 'Source', Value: 'prod' }],
         Statistic: 'Maximum',
         Period: 300,
         EvaluationPeriods: 3,
@@ -529,21 +538,16 @@ describe('source collector (one nested stack per source)', () => {
         ComparisonOperator: 'GreaterThanThreshold',
         TreatMissingData: 'notBreaching',
       });
-      expect(
-        alarms(deployment.source('quiet'))['op-events-archive-quiet-auditevents-falling-behind'],
-      ).toMatchObject({
+      expect(alarms(deployment.source('quiet'))['op-events-archive-quiet-falling-behind']).toMatchObject({
         Threshold: 2 * 3600,
       });
     });
 
     it('cursor reset: any restart of the stream from a time in 5 minutes, missing data fine', () => {
-      expect(alarms(prod)['op-events-archive-prod-itemusages-cursor-reset']).toMatchObject({
+      expect(alarms(prod)['op-events-archive-prod-cursor-reset']).toMatchObject({
         Namespace: 'OnePasswordEventsArchive',
         MetricName: 'CursorResets',
-        Dimensions: [
-          { Name: 'Source', Value: 'prod' },
-          { Name: 'Stream', Value: 'itemusages' },
-        ],
+        Dimensions: [{ Name: 'Source', Value: 'prod' }],
         Statistic: 'Maximum',
         Period: 300,
         EvaluationPeriods: 1,
@@ -553,7 +557,6 @@ describe('source collector (one nested stack per source)', () => {
         AlarmActions: [{ Ref: 'AlarmTopicArn' }],
         OKActions: [{ Ref: 'AlarmTopicArn' }],
       });
-      expect(alarms(prod)['op-events-archive-prod-auditevents-cursor-reset']).toBeUndefined();
     });
 
     it('collector errors: Lambda errors in 3 periods in a row', () => {
@@ -688,12 +691,8 @@ describe('source collector (one nested stack per source)', () => {
     it('stay quiet for a paused source: no drop-off or no-successful-run alarms', () => {
       expect(Object.keys(alarms(deployment.source('paused'))).sort()).toEqual(
         [
-          'op-events-archive-paused-signinattempts-falling-behind',
-          'op-events-archive-paused-itemusages-falling-behind',
-          'op-events-archive-paused-auditevents-falling-behind',
-          'op-events-archive-paused-signinattempts-cursor-reset',
-          'op-events-archive-paused-itemusages-cursor-reset',
-          'op-events-archive-paused-auditevents-cursor-reset',
+          'op-events-archive-paused-falling-behind',
+          'op-events-archive-paused-cursor-reset',
           'op-events-archive-paused-collector-errors',
           'op-events-archive-paused-auth-failure',
           'op-events-archive-paused-schedule-failed',
@@ -709,14 +708,14 @@ describe('source collector (one nested stack per source)', () => {
       expect(descriptions['op-events-archive-prod-auth-failure']).toMatch(
         /rejected the token of source prod \(401\/403\).*aws secretsmanager put-secret-value --secret-id <CollectorTokenSecret\w+> --secret-string file:\/\/token\.txt.*README: Operate > Auth failure/,
       );
-      expect(descriptions['op-events-archive-prod-itemusages-drop-off']).toMatch(
-        /No itemusages events of 1Password source prod were archived in the last 24 h.*First: check.*dropOffHours\.itemusages/,
+      expect(descriptions['op-events-archive-prod-drop-off']).toMatch(
+        /A stream of 1Password source prod has archived nothing for longer than its rhythm allows.*itemusages: silent 3 x its usual silence.*First: read which stream, how long, and what was learned.*aws logs tail <CollectorFunctionLogGroup\w+>.*To override.*README: Operate > Drop-off/,
       );
       expect(descriptions['op-events-archive-prod-collector-errors']).toMatch(
         /aws logs tail <CollectorFunctionLogGroup\w+>/,
       );
-      expect(descriptions['op-events-archive-prod-signinattempts-cursor-reset']).toMatch(
-        /rejected the stored cursor of the signinattempts stream of source prod.*"stream cursor reset".*aws logs tail <CollectorFunctionLogGroup\w+>.*restart time.*loss window.*120-day retention.*Record a loss window.*repeat every run, open an issue.*README: Operate > Cursor reset/,
+      expect(descriptions['op-events-archive-prod-cursor-reset']).toMatch(
+        /rejected the stored cursor of a stream of source prod.*"stream cursor reset".*aws logs tail <CollectorFunctionLogGroup\w+>.*restart time.*loss window.*120-day retention.*Record a loss window.*repeat every run, open an issue.*README: Operate > Cursor reset/,
       );
       expect(descriptions['op-events-archive-prod-no-successful-run']).toMatch(
         /its schedule <CollectorSchedule\w+> is ENABLED/,
