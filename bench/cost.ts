@@ -19,12 +19,12 @@ const PLATFORM_LOG_BYTES = 600;
 /** The log group's default retention (lib/house-nodejs-function.ts). */
 const LOG_RETENTION_MONTHS = 12;
 /**
- * Per source with three streams (lib/source-collector.ts): drop-off, falling-behind and cursor-reset per
- * stream; collector errors, no successful run, auth failure and schedule failed. CloudWatch bills an
- * alarm per metric it reads: no-successful-run is metric math over Invocations and Errors, so two.
+ * Per source, whatever its streams (lib/source-collector.ts): drop-off, falling behind, cursor reset,
+ * collector errors, no successful run, auth failure and schedule failed. CloudWatch bills an alarm per
+ * metric it reads: no-successful-run is metric math over Invocations and Errors, so two.
  */
-const ALARMS_PER_SOURCE = 13;
-const ALARM_METRICS_PER_SOURCE = 14;
+const ALARMS_PER_SOURCE = 7;
+const ALARM_METRICS_PER_SOURCE = 8;
 /** Estimate: DynamoDB re-fetches the table's KMS data key about every five minutes while in use. */
 const DYNAMODB_KMS_REQUESTS_PER_MONTH = 12 * HOURS_PER_MONTH;
 /** The client budget's hourly default: over a long catch-up it, not the minute budget, sets the pace. */
@@ -33,6 +33,19 @@ const LAMBDA_TIMEOUT_S = 300;
 const GB = 1024 ** 3;
 
 const TARGET_IDLE_MONTH = 3;
+const TARGET_ACTIVE_MONTH = 3;
+/**
+ * The same measurement of an active source under the earlier metric contract (commit d003f6d):
+ * four metrics per stream every hour, and three alarms per stream.
+ */
+const ACTIVE_BEFORE = {
+  usd: 6.855,
+  metrics: 12,
+  metricsUsd: 3.6,
+  alarms: 13,
+  alarmMetrics: 14,
+  alarmsUsd: 1.4,
+};
 const TARGET_PER_MILLION = 0.05;
 
 interface LineItem {
@@ -286,8 +299,8 @@ export async function runCost(
     figure(
       `Cost per source per month, active (${inputs.active.eventsPerStreamPerRun} new events per stream every minute)`,
       formatUsd(activeTotal),
-      '—',
-      'info',
+      `≤ ${formatUsd(TARGET_ACTIVE_MONTH)}`,
+      verdictOf(activeTotal <= TARGET_ACTIVE_MONTH),
     ),
   ];
 
@@ -381,13 +394,15 @@ function costFindings(
   const lines = [
     `Idle, the largest items are ${share(idle)}: what a source costs is its monitoring, not its compute. Metrics are emitted only when non-zero, so an idle source pays for ${idleSample.distinctMetrics.length} custom metric${idleSample.distinctMetrics.length === 1 ? '' : 's'} (${idleSample.distinctMetrics.join(', ') || 'none'}) and its alarms.`,
     '',
-    `Active, the per-stream metrics appear every hour: ${share(active)}.`,
+    `Active, ${activeSample.distinctMetrics.length} metrics appear every hour (${activeSample.distinctMetrics.join(', ')}): ${share(active)}.`,
+    '',
+    `Before and after: under the earlier metric contract (commit d003f6d) the same active source cost ${formatUsd(ACTIVE_BEFORE.usd)} a month, of which ${formatUsd(ACTIVE_BEFORE.metricsUsd)} were ${ACTIVE_BEFORE.metrics} per-stream metrics (events archived, lag, objects written, pages fetched) and ${formatUsd(ACTIVE_BEFORE.alarmsUsd)} ${ACTIVE_BEFORE.alarms} alarms reading ${ACTIVE_BEFORE.alarmMetrics} metrics; now ${formatUsd(total(active))}. What a healthy source reports every hour is per source; objects, pages, events and lag per stream are in the "stream run finished" log line, which the dashboard's log widgets graph per stream, and one drop-off, one falling-behind and one cursor-reset alarm per source name the stream in the log line their description quotes.`,
   ];
   if (unused.length > 0) {
     const perMonth = unused.length * PRICES.cloudWatch.customMetricMonth;
     lines.push(
       '',
-      `${unused.length} of those metrics (${[...new Set(unused.map((m) => m.replace(/\{.*\}/, '')))].join(', ')}, per stream) are read by no alarm and no dashboard widget in \`lib/\`; they cost ${formatUsd(perMonth)} per active source per month. They stay: objects written and pages fetched per stream are part of the collector's metric contract, and an operator graphs them when a stream's objects or requests look wrong. Dropping them from \`EmfMetricsSink.stream\` (the figures stay in the "stream run finished" log line) is the first saving to make if that contract changes.`,
+      `${unused.length} of those metrics (${[...new Set(unused.map((m) => m.replace(/\{.*\}/, '')))].join(', ')}) are read by no alarm and no dashboard widget in \`lib/\`; they cost ${formatUsd(perMonth)} per active source per month, and are the first saving to make.`,
     );
   }
   lines.push('', `Per million events, the largest items are ${share(million)}.`);

@@ -10,6 +10,7 @@ import { type CatchupRun, measureCatchup, runCatchup } from './catchup';
 import { runColdStart } from './cold-start';
 import { runCost } from './cost';
 import { LAMBDA_MB_PER_VCPU, runCpu } from './cpu';
+import { runDropOff } from './dropoff';
 import { type HourSample, sampleHour } from './idle';
 import { describeMachine, loadNow } from './machine';
 import { PROPOSED_BATCH_MAX_BYTES, runMemory } from './memory';
@@ -103,6 +104,9 @@ async function main(): Promise<void> {
         sections.push(await runCost(options, { idle, active, catchup, meanEventBytes: meanBytes }));
         break;
       }
+      case 'dropoff':
+        sections.push(await runDropOff(options));
+        break;
     }
   }
 

@@ -11,6 +11,9 @@ const SECRET_ID = 'bench/op-events-token';
 const DEPLOYED_ENV = {
   POWERTOOLS_SERVICE_NAME: 'op-events-collector',
   POWERTOOLS_METRICS_NAMESPACE: 'OnePasswordEventsArchive',
+  // The stack's defaults: a 24 h window while each stream's rhythm is learned, a week's ceiling.
+  DROP_OFF_SECONDS: 'signinattempts=86400,itemusages=86400,auditevents=86400',
+  DROP_OFF_CEILING_SECONDS: 'signinattempts=604800,itemusages=604800,auditevents=604800',
 };
 
 export interface BenchServers {
