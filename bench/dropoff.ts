@@ -140,6 +140,20 @@ export function replayStream(
   };
 }
 
+/** Other settings the replay compares with the default. */
+const ALTERNATIVES: readonly RhythmSettings[] = [
+  { ...DEFAULT_RHYTHM_SETTINGS, factor: 2, decay: 0.8, minimumMs: HOUR_MS },
+  { ...DEFAULT_RHYTHM_SETTINGS, factor: 3, decay: 0.8, minimumMs: HOUR_MS },
+  DEFAULT_RHYTHM_SETTINGS,
+  { ...DEFAULT_RHYTHM_SETTINGS, factor: 4 },
+  { ...DEFAULT_RHYTHM_SETTINGS, decay: 0.95 },
+];
+
+function describe(settings: RhythmSettings): string {
+  const text = `${settings.factor} × usual, ${settings.decay} a week, at least ${settings.minimumMs / HOUR_MS} h`;
+  return settings === DEFAULT_RHYTHM_SETTINGS ? `**${text}**` : text;
+}
+
 const hours = (ms: number) => (Number.isNaN(ms) ? '—' : `${formatNumber(ms / HOUR_MS, 1)} h`);
 const perMonth = (value: number) => formatNumber(value, 1);
 
@@ -159,6 +173,13 @@ export async function runDropOff(options: BenchOptions): Promise<Section> {
   const worstOf = (pick: (o: StreamOutcome) => number) =>
     Math.max(...outcomes.map(pick).filter((v) => !Number.isNaN(v)));
   const maxWrites = Math.max(...outcomes.map((o) => o.rhythmWritesPerMonth));
+  const alternatives = ALTERNATIVES.map((settings) => {
+    options.progress(`drop-off: replaying every stream with ${describe(settings)}`);
+    const replayed = TRAFFIC_PROFILES.flatMap((account) =>
+      EVENT_TYPES.map((stream) => replayStream(account, stream, SEED, settings)),
+    );
+    return `| ${describe(settings)} | ${perMonth(replayed.reduce((n, o) => n + o.learned.falseAlarmsPerMonth, 0))} | ${hours(median(replayed.map((o) => o.learned.medianDetectMs).filter((v) => !Number.isNaN(v))))} |`;
+  });
 
   const rows = outcomes.map(
     (o) =>
@@ -203,6 +224,12 @@ export async function runDropOff(options: BenchOptions): Promise<Section> {
       '| account | stream | events/day | false alarms/month, fixed | learned | median detect, fixed | learned | worst detect, fixed | learned | missed (fixed / learned) |',
       '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
       ...rows,
+      '',
+      'The same replay with other settings of the model (the default in bold):',
+      '',
+      '| settings | false alarms/month, 9 streams | median of streams’ median detect |',
+      '| --- | ---: | ---: |',
+      ...alternatives,
       '',
       `The collector writes a stream's rhythm item only when a slot changes (whole minutes, or a new week's first silence in that hour): at most ${formatNumber(maxWrites)} writes a month for the busiest stream, one write unit each (the item is 672 bytes of slots).`,
     ].join('\n'),

@@ -34,8 +34,8 @@ describe('status', () => {
       MetricAlarms: [
         alarm('auth-failure', 'OK'),
         alarm('collector-errors', 'OK'),
-        alarm('itemusages-drop-off', 'OK'),
-        alarm('signinattempts-drop-off', 'INSUFFICIENT_DATA'),
+        alarm('drop-off', 'INSUFFICIENT_DATA'),
+        alarm('falling-behind', 'OK'),
       ],
     });
   });
@@ -66,7 +66,7 @@ describe('status', () => {
     expect(stdout).toMatch(/ {2}itemusages +\S+ \S+ +\S+ \S+ +\dm \d\ds +\d+s ago +1 +1,200 +ok\n/);
     expect(stdout).toMatch(/ {2}auditevents +- +- +- +- +0 +0 +never run\n/);
     expect(stdout).toMatch(/ {4}OK +op-events-archive-acme-auth-failure +since 2026-11-21 10:00:00Z\n/);
-    expect(stdout).toMatch(/ {4}INSUFFICIENT_DATA +op-events-archive-acme-signinattempts-drop-off/);
+    expect(stdout).toMatch(/ {4}INSUFFICIENT_DATA +op-events-archive-acme-drop-off/);
     expect(stdout).toContain('Healthy: no alarm firing, every stream’s last run succeeded.');
     const [source] = json.json().sources;
     expect(json.code).toBe(0);
@@ -78,27 +78,29 @@ describe('status', () => {
       lastSeq: 1,
       lagSeconds: expect.any(Number),
       cursorAgeSeconds: expect.any(Number),
-      alarms: [{ name: `${PREFIX}itemusages-drop-off`, state: 'OK' }],
+      alarms: [],
     });
     expect(source.streams[1].lagSeconds).toBeGreaterThanOrEqual(120);
     expect(source.alarms.map((a: { name: string }) => a.name)).toEqual([
       `${PREFIX}auth-failure`,
       `${PREFIX}collector-errors`,
+      `${PREFIX}drop-off`,
+      `${PREFIX}falling-behind`,
     ]);
   });
 
   it('exits 1 and names the alarm when one fires', async () => {
     cloudWatch.on(DescribeAlarmsCommand).resolves({
       MetricAlarms: [
-        alarm('itemusages-drop-off', 'ALARM', 'Threshold Crossed: 24 datapoints were less than 1'),
+        alarm('drop-off', 'ALARM', 'Threshold Crossed: 1 datapoint [21600.0] was greater than or equal to 1'),
       ],
     });
 
     const { code, stdout } = await status();
 
     expect(code).toBe(1);
-    expect(stdout).toMatch(/itemusages .* ALARM: drop-off/);
-    expect(stdout).toContain('Threshold Crossed: 24 datapoints were less than 1');
+    expect(stdout).toMatch(/ {4}ALARM +op-events-archive-acme-drop-off/);
+    expect(stdout).toContain('Threshold Crossed: 1 datapoint [21600.0] was greater than or equal to 1');
     expect(stdout).toContain('NOT HEALTHY: acme');
   });
 
