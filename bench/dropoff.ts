@@ -42,6 +42,9 @@ export interface StreamOutcome {
   readonly eventsPerDay: number;
   readonly fixed: Detection;
   readonly learned: Detection;
+  /** Of the learned detector's false alarms, those raised on one of the account's holidays (its own zone). */
+  readonly learnedOnHolidays: number;
+  readonly learnedAlarms: number;
   /** Minutes a collector running every minute would write the rhythm item, per month. */
   readonly rhythmWritesPerMonth: number;
 }
@@ -74,6 +77,7 @@ export function replayStream(
   let learnedOn = false;
   let fixedAlarms = 0;
   let learnedAlarms = 0;
+  let learnedOnHolidays = 0;
   let writes = 0;
   let stop = 0;
   const fixedDetect: number[] = [];
@@ -117,7 +121,11 @@ export function replayStream(
     const learnedNow = silence >= rhythm.limit(at, BOUNDS).ms;
     if (at >= MEASURED_FROM) {
       if (fixedNow && !fixedOn) fixedAlarms++;
-      if (learnedNow && !learnedOn) learnedAlarms++;
+      if (learnedNow && !learnedOn) {
+        learnedAlarms++;
+        const day = new Date(at + account.utcOffsetHours * HOUR_MS).toISOString().slice(0, 10);
+        if (account.holidays.includes(day)) learnedOnHolidays++;
+      }
     }
     fixedOn = fixedNow;
     learnedOn = learnedNow;
@@ -136,6 +144,8 @@ export function replayStream(
     eventsPerDay: times.length / ((END - START) / DAY_MS),
     fixed: detection(fixedAlarms, fixedDetect, fixedMissed),
     learned: detection(learnedAlarms, learnedDetect, learnedMissed),
+    learnedOnHolidays,
+    learnedAlarms,
     rhythmWritesPerMonth: (writes / (END - START)) * MONTH_MS,
   };
 }
@@ -216,7 +226,8 @@ export async function runDropOff(options: BenchOptions): Promise<Section> {
       '',
       accounts,
       '',
-      "A collector run each minute feeds the events that arrived to the rhythm (`lambdas/shared/liveness/rhythm.ts`, the code the collector runs); every five minutes (the alarm period) each detector says whether the silence since the newest event is a drop-off. **Fixed**: 24 h, today's default `dropOffHours`. **Learned**: the default settings (twice the longest silence seen lately in that hour of the week and its neighbours, at least 1 h, at most the 168 h ceiling; the fixed window for the first 14 days).",
+      "A collector run each minute feeds the events that arrived to the rhythm (`lambdas/shared/liveness/rhythm.ts`, the code the collector runs); every five minutes (the alarm period) each detector says whether the silence since the newest event is a drop-off. **Fixed**: 24 h, today's default `dropOffHours`. **Learned**: the default settings (" +
+        `${DEFAULT_RHYTHM_SETTINGS.factor} times the longest silence seen lately in that hour of the week and its neighbours, each week weighing ${DEFAULT_RHYTHM_SETTINGS.decay} of the next, at least ${DEFAULT_RHYTHM_SETTINGS.minimumMs / HOUR_MS} h, at most the ${BOUNDS.ceilingMs / HOUR_MS} h ceiling; the fixed window for the first ${DEFAULT_RHYTHM_SETTINGS.learningMs / DAY_MS} days).`,
       '',
       `The first three weeks teach; what is counted starts on ${new Date(MEASURED_FROM).toISOString().slice(0, 10)} (${formatNumber((END - MEASURED_FROM) / MONTH_MS, 1)} months). **False alarms**: rising edges of each detector on normal traffic, per month. **Time to detect**: ${STOPS_PER_STREAM} stops per stream at random instants; from each, the stream sends nothing more, and the time from the stop to the first alarm is taken (from a copy of what was learned up to the stop). A stop not reported within 14 days is missed.`,
     ].join('\n'),
@@ -241,18 +252,24 @@ function findings(outcomes: readonly StreamOutcome[]): string {
   const worse = outcomes.filter((o) => o.learned.falseAlarmsPerMonth > o.fixed.falseAlarmsPerMonth);
   const slower = outcomes.filter((o) => o.learned.medianDetectMs > o.fixed.medianDetectMs);
   const lines = [
-    "The fixed window pages for every quiet weekend of a small account and every week of a weekly audit trail, and reports a busy stream's stop a day late. The learned rhythm knows both: it waits through the silences a stream always has at that hour of the week, and reports a stop in working hours within about an hour.",
+    "The fixed window pages for every quiet weekend of a small account and every week of a weekly audit trail, and reports a busy stream's stop a day late. The learned rhythm knows both: it waits through the silences a stream always has at that hour of the week, and reports a stop in working hours within about two hours (its minimum). Where the fixed window's median is near 0 h, it was already firing when the stream stopped: a stream quieter than 24 h keeps it in alarm.",
   ];
+  const alarms = outcomes.reduce((n, o) => n + o.learnedAlarms, 0);
+  const onHolidays = outcomes.reduce((n, o) => n + o.learnedOnHolidays, 0);
+  lines.push(
+    '',
+    `Of the learned detector's ${alarms} false alarms over the measured months, ${onHolidays} were raised on a public holiday of the account: the rhythm expects a working day's events, and a holiday's silence is a drop-off to it. The others are silences longer than ${DEFAULT_RHYTHM_SETTINGS.factor} times any seen at that hour in recent weeks, in thin streams (a few events an hour at night or at weekends).`,
+  );
   if (worse.length > 0) {
     lines.push(
       '',
-      `Where it raises more than the window: ${worse.map((o) => `${o.account}/${o.stream} (${perMonth(o.fixed.falseAlarmsPerMonth)} → ${perMonth(o.learned.falseAlarmsPerMonth)})`).join(', ')}. These are public holidays on working days: the rhythm expects the working day's events, and the silence of a holiday is a drop-off to it. Lower it with \`sources[].dropOffRhythm\` off for that stream, or accept a page on a holiday.`,
+      `Where it raises more than the window: ${worse.map((o) => `${o.account}/${o.stream} (${perMonth(o.fixed.falseAlarmsPerMonth)} → ${perMonth(o.learned.falseAlarmsPerMonth)}, ${o.learnedOnHolidays} of ${o.learnedAlarms} on holidays)`).join(', ')}: streams the fixed window never pages for, because they are never silent a whole day. Judge such a stream by its window (\`sources[].dropOffRhythm.<stream>: false\`) if a page on a holiday is worse than a day's wait on a real stop.`,
     );
   }
   if (slower.length > 0) {
     lines.push(
       '',
-      `Where it detects later than the window (median): ${slower.map((o) => `${o.account}/${o.stream} (${hours(o.fixed.medianDetectMs)} → ${hours(o.learned.medianDetectMs)})`).join(', ')}: streams whose usual silences are long, where waiting for twice the usual is the price of not paging on them.`,
+      `Where it detects later than the window (median): ${slower.map((o) => `${o.account}/${o.stream} (${hours(o.fixed.medianDetectMs)} → ${hours(o.learned.medianDetectMs)})`).join(', ')}: streams whose usual silences are long, where waiting for ${DEFAULT_RHYTHM_SETTINGS.factor} times the usual is the price of not paging on them.`,
     );
   }
   return lines.join('\n');

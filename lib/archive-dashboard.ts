@@ -129,24 +129,16 @@ export class ArchiveDashboard extends Construct {
         width: 24,
         height: 7,
       }),
-      new cloudwatch.Row(
-        new cloudwatch.GraphWidget({
-          title: 'Lag: age of the newest archived event, the oldest stream of each source (seconds)',
-          left: [searchCollectorMetric('lagSeconds', ['source'], 'Maximum', fiveMinutes)],
-          leftYAxis: { min: 0, showUnits: false },
-          region: REGION,
-          width: 12,
-          height: 6,
-        }),
-        new cloudwatch.GraphWidget({
-          title: 'Behind: runs that ended with more to fetch (seconds behind)',
-          left: [searchCollectorMetric('behindSeconds', ['source'], 'Maximum', fiveMinutes)],
-          leftYAxis: { min: 0, showUnits: false },
-          region: REGION,
-          width: 12,
-          height: 6,
-        }),
-      ),
+      new cloudwatch.GraphWidget({
+        // Lag per stream, and invalid events, are in the log widgets below.
+        title:
+          'Behind: runs that ended with more to fetch, the furthest stream of each source (seconds behind)',
+        left: [searchCollectorMetric('behindSeconds', ['source'], 'Maximum', fiveMinutes)],
+        leftYAxis: { min: 0, showUnits: false },
+        region: REGION,
+        width: 24,
+        height: 6,
+      }),
       new cloudwatch.Row(
         new cloudwatch.GraphWidget({
           // A cursor reset follows an answer the API refused, so it sits beside the errors.
@@ -185,12 +177,12 @@ export class ArchiveDashboard extends Construct {
       rows.push(
         new cloudwatch.Row(
           new cloudwatch.LogQueryWidget({
-            title: `Events archived per hour, by stream${suffix}`,
+            title: `Events archived, lag and invalid events per hour, by stream${suffix}`,
             logGroupNames,
             queryLines: [
               'fields @timestamp',
               'filter message = "stream run finished"',
-              'stats sum(eventsArchived) as events, max(lagSeconds) as lag by bin(1h), source, stream',
+              'stats sum(eventsArchived) as events, max(lagSeconds) as lag, sum(invalidEvents) as invalid by bin(1h), source, stream',
             ],
             view: cloudwatch.LogQueryVisualizationType.TABLE,
             region: REGION,

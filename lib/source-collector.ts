@@ -280,11 +280,6 @@ export class SourceCollector extends Construct {
     return collectorMetric('eventsArchived', { source: this.sourceName }, { statistic: 'Sum', period });
   }
 
-  /** Age of the newest archived event of a run that archived events (Maximum, seconds). */
-  public metricLagSeconds(period = Duration.minutes(5)): cloudwatch.Metric {
-    return collectorMetric('lagSeconds', { source: this.sourceName }, { statistic: 'Maximum', period });
-  }
-
   /**
    * Age of the newest archived event of a run that ended with more to fetch (Maximum, seconds).
    * Maximum, not Minimum: any function may print EMF under this source's dimensions, and a low

@@ -173,11 +173,9 @@ export async function runCollector(
     const silence = silenceOf(result, env, finishedAt);
     run.eventsArchived += result.eventsArchived;
     run.cursorResets += result.cursorResets;
-    run.lagSeconds = largest(run.lagSeconds, ageSeconds);
     run.behindSeconds = largest(run.behindSeconds, behind);
     if (silence?.past) run.secondsSinceArchived = largest(run.secondsSinceArchived, silence.seconds);
     metrics.stream(source, result.stream, {
-      invalidEvents: result.invalidEvents,
       throttles: result.throttles,
       errorsByKind: result.errorsByKind,
     });
@@ -244,7 +242,6 @@ export async function runCollector(
 
 const NOTHING_ARCHIVED = {
   eventsArchived: 0,
-  lagSeconds: undefined as number | undefined,
   behindSeconds: undefined as number | undefined,
   cursorResets: 0,
   secondsSinceArchived: undefined as number | undefined,

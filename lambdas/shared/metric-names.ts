@@ -3,8 +3,8 @@
  * metrics as EMF) and the CDK app (which alarms on them and graphs them).
  *
  * Counters are emitted only when non-zero: a custom metric costs money for every hour
- * it receives data. What a healthy source sends every hour is per source, not per stream
- * (events archived, lag); per-stream figures are in the "stream run finished" log line,
+ * it receives data. A healthy source sends one an hour (events archived, per source); lag,
+ * invalid events and every per-stream figure are in the "stream run finished" log line,
  * which the dashboard graphs.
  */
 export const METRICS_NAMESPACE = 'OnePasswordEventsArchive';
@@ -21,10 +21,6 @@ export const Dimension = {
 export const MetricName = {
   /** [Source] Events written to the archive in a run, every stream together (Count, only when > 0). */
   eventsArchived: 'EventsArchived',
-  /** [Source, Stream] Events archived although they failed the event schema (Count, only when > 0). */
-  invalidEvents: 'InvalidEvents',
-  /** [Source] Now minus the newest archived event time, the largest of the streams that archived in the run (Seconds). */
-  lagSeconds: 'LagSeconds',
   /**
    * [Source] Emitted only when a run ended while the API still had more to give for a stream
    * (deadline or request budget reached): now minus the newest event time archived so far,

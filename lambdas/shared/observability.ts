@@ -16,9 +16,8 @@ export function createLogger(): Logger {
   return new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? SERVICE_NAME });
 }
 
-/** What one stream did in one run that only a failing stream reports: per stream, and rare. */
+/** What one stream did in one run that only a stream in trouble reports: per stream, and rare. */
 export interface StreamMetrics {
-  readonly invalidEvents: number;
   readonly throttles: number;
   readonly errorsByKind: ReadonlyMap<ApiErrorKind, number>;
 }
@@ -26,8 +25,6 @@ export interface StreamMetrics {
 /** What a source's run did, every stream together: what a healthy source reports each hour. */
 export interface RunMetrics {
   readonly eventsArchived: number;
-  /** The largest of the streams' seconds from the newest event archived in this run to now. */
-  readonly lagSeconds: number | undefined;
   /** Set when a stream stopped while the API still had more: the largest seconds behind. */
   readonly behindSeconds: number | undefined;
   /** Cursors the API refused, streams restarted from a time. */
@@ -48,7 +45,7 @@ export interface MetricsSink {
  * Each dimension set gets its own EMF document, and Powertools' default `service`
  * dimension is dropped so that alarms and dashboards match on `Source` (and `Stream`) alone.
  * Counters are emitted only when non-zero: CloudWatch bills each metric for every hour it
- * receives data, so a healthy source sends two (events archived and lag) and an idle one none.
+ * receives data, so a healthy source sends one (events archived) and an idle one none.
  */
 export class EmfMetricsSink implements MetricsSink {
   constructor(
@@ -58,7 +55,6 @@ export class EmfMetricsSink implements MetricsSink {
   stream(source: string, stream: string, m: StreamMetrics): void {
     const dimensions = { [Dimension.source]: source, [Dimension.stream]: stream };
     this.publish(dimensions, (metrics) => {
-      if (m.invalidEvents > 0) metrics.addMetric(MetricName.invalidEvents, MetricUnit.Count, m.invalidEvents);
       if (m.throttles > 0) metrics.addMetric(MetricName.throttles, MetricUnit.Count, m.throttles);
     });
     for (const [kind, count] of m.errorsByKind) {
@@ -73,8 +69,6 @@ export class EmfMetricsSink implements MetricsSink {
     this.publish({ [Dimension.source]: source }, (metrics) => {
       if (m.eventsArchived > 0)
         metrics.addMetric(MetricName.eventsArchived, MetricUnit.Count, m.eventsArchived);
-      if (m.lagSeconds !== undefined)
-        metrics.addMetric(MetricName.lagSeconds, MetricUnit.Seconds, m.lagSeconds);
       if (m.behindSeconds !== undefined)
         metrics.addMetric(MetricName.behindSeconds, MetricUnit.Seconds, m.behindSeconds);
       if (m.cursorResets > 0) metrics.addMetric(MetricName.cursorResets, MetricUnit.Count, m.cursorResets);

@@ -805,7 +805,7 @@ describe('archive stack (shared resources)', () => {
       });
     });
 
-    it('graphs events archived, lag, behind and cursor resets per source, API errors by kind and throttles per stream, from the collector metrics', () => {
+    it('graphs events archived, behind and cursor resets per source, API errors by kind and throttles per stream, from the collector metrics', () => {
       const expressions = body.widgets.flatMap((widget) =>
         ((widget.properties.metrics as unknown[][] | undefined) ?? [])
           .flat()
@@ -815,7 +815,6 @@ describe('archive stack (shared resources)', () => {
       expect(expressions).toEqual(
         expect.arrayContaining([
           `SEARCH('{OnePasswordEventsArchive,Source} MetricName="EventsArchived"', 'Sum', 3600)`,
-          `SEARCH('{OnePasswordEventsArchive,Source} MetricName="LagSeconds"', 'Maximum', 300)`,
           `SEARCH('{OnePasswordEventsArchive,Source} MetricName="BehindSeconds"', 'Maximum', 300)`,
           `SEARCH('{OnePasswordEventsArchive,Source,Stream,ErrorKind} MetricName="ApiErrors"', 'Sum', 300)`,
           `SEARCH('{OnePasswordEventsArchive,Source,Stream} MetricName="Throttles"', 'Sum', 300)`,
@@ -833,7 +832,7 @@ describe('archive stack (shared resources)', () => {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: Fn::Sub placeholders in the dashboard body
       expect(queries[0]).toContain("SOURCE '${LogGroup0}' | SOURCE '${LogGroup1}'");
       expect(queries[0]).toContain(
-        'stats sum(eventsArchived) as events, max(lagSeconds) as lag by bin(1h), source, stream',
+        'stats sum(eventsArchived) as events, max(lagSeconds) as lag, sum(invalidEvents) as invalid by bin(1h), source, stream',
       );
       expect(queries[1]).toContain('max(silence.limitSeconds) as limit');
       expect(queries[2]).toContain('filter message = "stream run finished" and stream = "itemusages"');

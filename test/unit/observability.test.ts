@@ -13,11 +13,10 @@ interface EmfDocument {
   [key: string]: unknown;
 }
 
-const QUIET_STREAM: StreamMetrics = { invalidEvents: 0, throttles: 0, errorsByKind: new Map() };
+const QUIET_STREAM: StreamMetrics = { throttles: 0, errorsByKind: new Map() };
 
 const QUIET_RUN: RunMetrics = {
   eventsArchived: 0,
-  lagSeconds: undefined,
   behindSeconds: undefined,
   cursorResets: 0,
   secondsSinceArchived: undefined,
@@ -55,7 +54,6 @@ describe('EmfMetricsSink', () => {
       ...QUIET_RUN,
       eventsArchived: 1200,
       cursorResets: 1,
-      lagSeconds: 60,
       behindSeconds: 3600,
     });
 
@@ -70,17 +68,15 @@ describe('EmfMetricsSink', () => {
         Metrics: expect.arrayContaining([
           { Name: 'EventsArchived', Unit: 'Count' },
           { Name: 'CursorResets', Unit: 'Count' },
-          { Name: 'LagSeconds', Unit: 'Seconds' },
           { Name: 'BehindSeconds', Unit: 'Seconds' },
         ]),
       },
     ]);
-    expect(metricNames(document)).toHaveLength(4);
+    expect(metricNames(document)).toHaveLength(3);
     expect(document).toMatchObject({
       Source: 'prod',
       EventsArchived: 1200,
       CursorResets: 1,
-      LagSeconds: 60,
       BehindSeconds: 3600,
     });
     expect(document).not.toHaveProperty('Stream');
@@ -90,14 +86,13 @@ describe('EmfMetricsSink', () => {
   it('writes a stream’s rare troubles with dimensions exactly [Source, Stream]', () => {
     new EmfMetricsSink('TestNamespace').stream('prod', 'itemusages', {
       ...QUIET_STREAM,
-      invalidEvents: 4,
       throttles: 5,
     });
 
     const [document] = emitted();
     expect(document?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['Source', 'Stream']]);
-    expect(metricNames(document).sort()).toEqual(['InvalidEvents', 'Throttles']);
-    expect(document).toMatchObject({ Source: 'prod', Stream: 'itemusages', InvalidEvents: 4, Throttles: 5 });
+    expect(metricNames(document)).toEqual(['Throttles']);
+    expect(document).toMatchObject({ Source: 'prod', Stream: 'itemusages', Throttles: 5 });
   });
 
   it('uses the project namespace by default', () => {
@@ -135,11 +130,11 @@ describe('EmfMetricsSink', () => {
 
   it('omits counters that are zero', () => {
     // Act
-    new EmfMetricsSink('TestNamespace').run('prod', { ...QUIET_RUN, lagSeconds: 0 });
+    new EmfMetricsSink('TestNamespace').run('prod', { ...QUIET_RUN, behindSeconds: 0 });
 
     // Assess
     const [document] = emitted();
-    expect(metricNames(document)).toEqual(['LagSeconds']);
+    expect(metricNames(document)).toEqual(['BehindSeconds']);
     expect(document).not.toHaveProperty('EventsArchived');
     expect(document).not.toHaveProperty('CursorResets');
     expect(document).not.toHaveProperty('AuthFailures');
