@@ -21,9 +21,20 @@ export interface FieldRule {
   readonly when?: (event: JsonObject) => boolean;
 }
 
+/** Paths split once: the tables are few and fixed, the events many. */
+const SPLIT = new Map<string, string[]>();
+function parts(path: string): string[] {
+  let split = SPLIT.get(path);
+  if (split === undefined) {
+    split = path.split('.');
+    SPLIT.set(path, split);
+  }
+  return split;
+}
+
 export function getPath(object: JsonObject, path: string): Json | undefined {
   let at: Json | undefined = object;
-  for (const part of path.split('.')) {
+  for (const part of parts(path)) {
     if (at === null || typeof at !== 'object') return undefined;
     at = Array.isArray(at) ? at[Number(part)] : at[part];
   }
@@ -35,36 +46,37 @@ export function getPath(object: JsonObject, path: string): Json | undefined {
  * nothing. A numeric part makes an array (`coordinates.0`).
  */
 export function setPath(object: JsonObject, path: string, value: Json): boolean {
-  const parts = path.split('.');
+  const split = parts(path);
   let at = object;
-  for (const [i, part] of parts.slice(0, -1).entries()) {
+  for (let i = 0; i < split.length - 1; i++) {
+    const part = split[i] as string;
     const next = at[part];
-    if (next === undefined) at[part] = /^\d+$/.test(parts[i + 1] ?? '') ? [] : {};
+    if (next === undefined) at[part] = /^\d+$/.test(split[i + 1] ?? '') ? [] : {};
     else if (next === null || typeof next !== 'object') return false;
     at = at[part] as JsonObject;
   }
-  const last = parts.at(-1) ?? '';
+  const last = split.at(-1) ?? '';
   if (at[last] !== undefined) return JSON.stringify(at[last]) === JSON.stringify(value);
   at[last] = value;
   return true;
 }
 
-/** Removes `path` from a copy-in-progress, and the objects it leaves empty. */
-function deletePath(object: JsonObject, path: string): void {
-  const parts = path.split('.');
-  const trail: JsonObject[] = [object];
-  let at: JsonObject = object;
-  for (const part of parts.slice(0, -1)) {
-    const next = at[part];
-    if (next === null || typeof next !== 'object' || Array.isArray(next)) return;
-    at = next;
-    trail.push(at);
+/** What of `value` no path in `taken` names, or `undefined` when nothing is left. */
+function remainder(value: JsonObject, taken: ReadonlySet<string>, prefix: string): JsonObject | undefined {
+  let out: JsonObject | undefined;
+  for (const key of Object.keys(value)) {
+    const path = prefix + key;
+    if (taken.has(path)) continue;
+    const item = value[key] as Json;
+    const kept =
+      item !== null && typeof item === 'object' && !Array.isArray(item) && Object.keys(item).length > 0
+        ? remainder(item, taken, `${path}.`)
+        : item;
+    if (kept === undefined) continue;
+    out ??= {};
+    out[key] = kept;
   }
-  delete at[parts.at(-1) ?? ''];
-  for (let i = trail.length - 1; i > 0; i--) {
-    if (Object.keys(trail[i] as JsonObject).length > 0) break;
-    delete (trail[i - 1] as JsonObject)[parts[i - 1] ?? ''];
-  }
+  return out;
 }
 
 /**
@@ -72,8 +84,6 @@ function deletePath(object: JsonObject, path: string): void {
  * record with what no rule took under `unmapped`.
  */
 export function applyRules(event: JsonObject, rules: readonly FieldRule[], record: JsonObject): JsonObject {
-  const rest = structuredClone(event);
-  const keep = new Set<string>();
   const taken = new Set<string>();
   for (const rule of rules) {
     const value = getPath(event, rule.from);
@@ -82,10 +92,9 @@ export function applyRules(event: JsonObject, rules: readonly FieldRule[], recor
     const converted = rule.as ? rule.as(value) : value;
     if (converted === undefined) continue;
     if (!setPath(record, rule.to, converted)) continue;
-    taken.add(rule.from);
-    if (rule.lossy) keep.add(rule.from);
+    if (!rule.lossy) taken.add(rule.from);
   }
-  for (const path of taken) if (!keep.has(path)) deletePath(rest, path);
-  if (Object.keys(rest).length > 0) record.unmapped = rest;
+  const rest = remainder(event, taken, '');
+  if (rest !== undefined) record.unmapped = rest;
   return record;
 }
