@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { parquetReadObjects } from 'hyparquet';
+import { PARQUET_DECOMPRESSORS } from '../../lambdas/shared/ocsf/parquet';
 import { validateOcsf } from '../ocsf/support/ocsf-schema';
 import { REAL_SHAPES } from '../search/support/real-shapes';
 import { cli } from './support';
@@ -55,6 +56,7 @@ describe('ocsf', () => {
       const bytes = readFileSync(join(out, file));
       const rows = await parquetReadObjects({
         file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+        compressors: PARQUET_DECOMPRESSORS,
       });
       records += rows.length;
     }

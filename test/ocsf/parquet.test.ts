@@ -3,7 +3,12 @@ import { EVENT_TYPES } from '../../lambdas/shared/event-types';
 import { eventDay, ocsfKey } from '../../lambdas/shared/ocsf/layout';
 import type { JsonObject } from '../../lambdas/shared/ocsf/mapper';
 import { mapEvent } from '../../lambdas/shared/ocsf/mapping';
-import { parquetColumns, toParquet, UnmappedColumnError } from '../../lambdas/shared/ocsf/parquet';
+import {
+  PARQUET_DECOMPRESSORS,
+  parquetColumns,
+  toParquet,
+  UnmappedColumnError,
+} from '../../lambdas/shared/ocsf/parquet';
 import { OCSF_CLASSES, type OcsfRecord } from '../../lambdas/shared/ocsf/record';
 import { transformArchiveObject } from '../../lambdas/shared/ocsf/transform';
 import { REAL_SHAPES } from '../search/support/real-shapes';
@@ -34,7 +39,7 @@ describe('Parquet', () => {
     ).filter((record) => record.class_uid === ocsfClass.uid);
     expect(records.length).toBeGreaterThan(0);
     const file = buffer(toParquet(ocsfClass, records));
-    const rows = await parquetReadObjects({ file });
+    const rows = await parquetReadObjects({ file, compressors: PARQUET_DECOMPRESSORS });
     expect(rows.map(asRecord)).toEqual(records);
   });
 
@@ -114,7 +119,10 @@ describe('one archive object to OCSF objects', () => {
     expect(new Set(objects.map((o) => o.ocsfClass.uid))).toEqual(new Set([3001, 3004, 3005, 3006]));
     for (const object of objects) {
       expect(object.key).toContain(`eventDay=${object.eventDay}/`);
-      const rows = await parquetReadObjects({ file: buffer(object.body) });
+      const rows = await parquetReadObjects({
+        file: buffer(object.body),
+        compressors: PARQUET_DECOMPRESSORS,
+      });
       expect(rows).toHaveLength(object.records);
       const times = rows.map((row) => Number(row.time));
       expect(times).toEqual([...times].sort((a, b) => a - b));

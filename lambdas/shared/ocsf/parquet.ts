@@ -1,3 +1,4 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { ByteWriter, type ColumnSource, parquetWrite } from 'hyparquet-writer';
 import type { Json } from './mapper';
 import { OCSF_CLASSES, type OcsfClass, type OcsfRecord } from './record';
@@ -44,6 +45,15 @@ export function parquetColumns(ocsfClass: OcsfClass): [string, ColumnKind][] {
   return Object.entries({ ...COMMON, ...(BY_CLASS[ocsfClass.uid] ?? {}) });
 }
 
+/**
+ * GZIP pages, from Node's own zlib: the JSON columns repeat their keys in every row, which
+ * GZIP folds away and the writer's default (Snappy) does not; Athena, Glue and Spark read both.
+ */
+const CODEC = 'GZIP';
+
+/** What a reader needs to read these files, for readers without a GZIP codec of their own (hyparquet). */
+export const PARQUET_DECOMPRESSORS = { GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)) };
+
 export class UnmappedColumnError extends Error {
   override readonly name = 'UnmappedColumnError';
 }
@@ -66,7 +76,14 @@ export function toParquet(ocsfClass: OcsfClass, records: readonly OcsfRecord[]):
     data: records.map((record) => cell(record[name], kind)),
   }));
   const writer = new ByteWriter();
-  parquetWrite({ writer, columnData, createdBy: 'onepassword-events-archive ocsf', rowGroupSize: 100_000 });
+  parquetWrite({
+    writer,
+    columnData,
+    codec: CODEC,
+    compressors: { GZIP: (input) => new Uint8Array(gzipSync(input)) },
+    createdBy: 'onepassword-events-archive ocsf',
+    rowGroupSize: 100_000,
+  });
   return new Uint8Array(writer.getBuffer());
 }
 
