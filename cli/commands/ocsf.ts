@@ -131,7 +131,8 @@ export async function ocsf(options: OcsfOptions, deps: { io: CliIo }): Promise<E
       summary.events += out.records;
       summary.outputBytes += out.body.length;
       const name = `${out.ocsfClass.uid} ${out.ocsfClass.name}`;
-      const counts = (summary.classes[name] ??= { objects: 0, records: 0 });
+      summary.classes[name] ??= { objects: 0, records: 0 };
+      const counts = summary.classes[name];
       counts.objects++;
       counts.records += out.records;
     }
