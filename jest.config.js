@@ -18,8 +18,10 @@ module.exports = {
     '^.+\\.tsx?$': ['ts-jest', tsJest],
     '^.+\\.m?js$': ['ts-jest', tsJest],
   },
-  // ESM-only packages, compiled to CommonJS for jest: middy, and the Trino grammar the search tests parse with.
-  transformIgnorePatterns: ['/node_modules/(?!(@middy|dt-sql-parser|antlr4ng|antlr4-c3)/)'],
+  // ESM-only packages, compiled to CommonJS for jest: middy, the Trino grammar the search tests parse with, and the Parquet writer and reader.
+  transformIgnorePatterns: [
+    '/node_modules/(?!(@middy|dt-sql-parser|antlr4ng|antlr4-c3|hyparquet|hyparquet-writer)/)',
+  ],
   setupFiles: ['<rootDir>/test/setup-env.js'],
   testTimeout: 60_000,
 };

@@ -6,6 +6,7 @@ import { BACKFILL_HELP, backfill, parseBackfillArgs } from './commands/backfill'
 import { CHECK_TOKEN_HELP, checkToken, parseCheckTokenArgs } from './commands/check-token';
 import { COLLECT_HELP, collect, parseCollectArgs } from './commands/collect';
 import { DETECT_HELP, detect, parseDetectArgs } from './commands/detect';
+import { OCSF_HELP, ocsf, parseOcsfArgs } from './commands/ocsf';
 import { PUBLIC_KEY_HELP, parsePublicKeyArgs, publicKey } from './commands/public-key';
 import { parseQueryArgs, QUERY_USAGE, queryCommand } from './commands/query';
 import { parseReportArgs, REPORT_USAGE, reportCommand } from './commands/report';
@@ -108,6 +109,12 @@ const COMMANDS: readonly CommandDefinition[] = [
     summary: 'run a saved query or SQL over a local copy of the archive (DuckDB)',
     help: QUERY_USAGE,
     run: async (argv, io) => (await queryCommand(parseQueryArgs(argv, io.env), io)) as ExitCode,
+  },
+  {
+    name: 'ocsf',
+    summary: 'convert a local copy of the archive to OCSF (Parquet, in the Security Lake layout)',
+    help: OCSF_HELP,
+    run: async (argv, io) => ocsf(parseOcsfArgs(argv, io), { io }),
   },
   {
     name: 'report',
