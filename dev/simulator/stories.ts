@@ -111,7 +111,6 @@ function bruteForceThenExport(t: Teller, end: number): Story {
   });
   return t.story('brute-force-then-export', [
     'failed-signin-burst-user',
-    'new-ip-signin',
     'impossible-travel',
     'vault-export',
   ]);
@@ -153,7 +152,7 @@ function impossibleTravel(t: Teller, end: number): Story {
   });
   const elsewhere: Client = { ...strangerDevice(t.random).client, ip_address: t.strangerIp(traveller) };
   t.signIn(end, traveller, 'success', 'mfa_ok', far, elsewhere);
-  return t.story('impossible-travel', ['new-ip-signin', 'impossible-travel']);
+  return t.story('impossible-travel', ['impossible-travel']);
 }
 
 function serviceAccountToken(t: Teller, end: number): Story {
