@@ -1,5 +1,5 @@
 /** The measurements `npm run bench` knows, in the order a full run performs them. */
-export const MEASUREMENTS = ['cpu', 'coldstart', 'catchup', 'memory', 'cost'] as const;
+export const MEASUREMENTS = ['cpu', 'coldstart', 'catchup', 'memory', 'cost', 'detections'] as const;
 
 export type MeasurementName = (typeof MEASUREMENTS)[number];
 
