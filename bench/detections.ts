@@ -186,6 +186,7 @@ async function runLocal(options: BenchOptions): Promise<LocalRun> {
     let busyMs = 0;
     const seq: Record<Feature, number> = { signinattempts: 0, itemusages: 0, auditevents: 0 };
     const base = Date.now() - rounds * 2 * 3_600_000;
+    options.progress(`detections: ${rounds} sets of objects through the local detector`);
     for (let round = 0; round < rounds; round++) {
       const at = base + round * 2 * 3_600_000;
       const story = playStory('brute-force-then-export', account, { seed: round + 1, at });
@@ -212,7 +213,6 @@ async function runLocal(options: BenchOptions): Promise<LocalRun> {
       busyMs += performance.now() - started;
       for (const entry of delivered) latencies.push(entry.latencyMs);
     }
-    options.progress(`detections: ${rounds} objects sets through the local detector`);
     return { eventsPerSecond: events / (busyMs / 1000), latenciesMs: latencies };
   } finally {
     await aws.close();
