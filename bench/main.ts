@@ -4,17 +4,18 @@
  * Runs the measurements (all of them by default), prints the results table, and, after a
  * run of all of them, rewrites BENCHMARKS.md. Timed assertions live here, not in the tests.
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CatchupRun, measureCatchup, runCatchup } from './catchup';
 import { runColdStart } from './cold-start';
 import { runCost } from './cost';
 import { LAMBDA_MB_PER_VCPU, runCpu } from './cpu';
+import { runDetections } from './detections';
 import { runDropOff } from './dropoff';
 import { type HourSample, sampleHour } from './idle';
 import { describeMachine, loadNow } from './machine';
 import { PROPOSED_BATCH_MAX_BYTES, runMemory } from './memory';
-import { consoleTable, markdown } from './report';
+import { consoleTable, markdown, spliceSections } from './report';
 import { PROJECT_ROOT, removeScratchDirs } from './support/bundle';
 import { generateCorpus, meanEventBytes } from './support/corpus';
 import { FUNCTION_MEMORY_MB } from './support/lambda-runner';
@@ -107,6 +108,9 @@ async function main(): Promise<void> {
       case 'dropoff':
         sections.push(await runDropOff(options));
         break;
+      case 'detections':
+        sections.push(await runDetections(options));
+        break;
     }
   }
 
@@ -121,6 +125,18 @@ async function main(): Promise<void> {
       markdown({ sections, machine, loadAtEnd: loadNow(), quick: args.quick, totalMs, console: table }),
     );
     process.stderr.write(`wrote ${file}\n`);
+  } else if (args.write && args.selected.includes('detections')) {
+    // The detections section stands alone: a run of it alone replaces its part of the file.
+    const file = join(PROJECT_ROOT, 'BENCHMARKS.md');
+    const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    writeFileSync(
+      file,
+      spliceSections(
+        current,
+        sections.filter((s) => s.name === 'detections'),
+      ),
+    );
+    process.stderr.write(`updated the detections section of ${file}\n`);
   }
   if (args.strict && sections.some((s) => s.figures.some((f) => f.verdict === 'fail'))) process.exitCode = 1;
 }

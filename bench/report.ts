@@ -17,6 +17,59 @@ export function consoleTable(sections: readonly Section[]): string {
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
+/** One section as the report writes it, from its `## title` to the line before the next. */
+export function sectionMarkdown(s: Section): string[] {
+  return [
+    `## ${s.title}`,
+    '',
+    '### Method',
+    '',
+    s.method,
+    '',
+    '### Results',
+    '',
+    s.details,
+    '',
+    ...(s.findings ? ['### Findings', '', s.findings, ''] : []),
+  ];
+}
+
+/**
+ * `current` (a BENCHMARKS.md) with `sections` put in: each replaces its own rows in the results
+ * table and its own `## title` part, or is added before the run's output.
+ */
+export function spliceSections(current: string, sections: readonly Section[]): string {
+  let text = current;
+  const cell = (value: string) => value.replace(/\|/g, '\\|');
+  for (const s of sections) {
+    const rows = s.figures.map(
+      (f) =>
+        `| ${cell(f.label)} | ${cell(f.value)} | ${cell(f.target)} | ${f.verdict === 'fail' ? '**fail**' : MARK[f.verdict]} |`,
+    );
+    const prefix = `| ${s.title.split(':')[0]}:`;
+    const lines = text.split('\n').filter((line) => !line.startsWith(prefix));
+    // The results table: the first run of `| ` lines after `## Results`.
+    const results = lines.indexOf('## Results');
+    let lastRow = -1;
+    for (let i = results + 1; results >= 0 && i < lines.length; i++) {
+      if (lines[i]?.startsWith('| ')) lastRow = i;
+      else if (lastRow >= 0) break;
+    }
+    if (lastRow >= 0) lines.splice(lastRow + 1, 0, ...rows);
+    text = lines.join('\n');
+    const body = sectionMarkdown(s).join('\n');
+    const start = text.indexOf(`## ${s.title}\n`);
+    if (start >= 0) {
+      const next = text.indexOf('\n## ', start + 3);
+      text = `${text.slice(0, start)}${body}${next >= 0 ? text.slice(next + 1) : ''}`;
+    } else {
+      const output = text.indexOf('## Output of the run');
+      text = output >= 0 ? `${text.slice(0, output)}${body}\n${text.slice(output)}` : `${text}\n${body}\n`;
+    }
+  }
+  return text;
+}
+
 export function markdown(input: {
   readonly sections: readonly Section[];
   readonly machine: Machine;
@@ -36,7 +89,7 @@ export function markdown(input: {
     '```sh',
     `npm run bench                 # everything, about ${formatNumber(Math.ceil(input.totalMs / 60_000))} minutes here; rewrites BENCHMARKS.md`,
     'npm run bench -- --quick      # shorter samples',
-    'npm run bench -- catchup      # one measurement: cpu, coldstart, catchup, memory or cost',
+    'npm run bench -- catchup      # one measurement: cpu, coldstart, catchup, memory, cost or detections',
     '```',
     '',
     '## Machine',
@@ -67,19 +120,7 @@ export function markdown(input: {
       ? 'Every target is met.'
       : `${failed.length} target${failed.length > 1 ? 's are' : ' is'} missed; each section below says what holds it back, measured, and what would change it.`,
     '',
-    ...sections.flatMap((s) => [
-      `## ${s.title}`,
-      '',
-      '### Method',
-      '',
-      s.method,
-      '',
-      '### Results',
-      '',
-      s.details,
-      '',
-      ...(s.findings ? ['### Findings', '', s.findings, ''] : []),
-    ]),
+    ...sections.flatMap(sectionMarkdown),
     '## Output of the run',
     '',
     '```text',

@@ -1,5 +1,13 @@
 /** The measurements `npm run bench` knows, in the order a full run performs them. */
-export const MEASUREMENTS = ['cpu', 'coldstart', 'catchup', 'memory', 'cost', 'dropoff'] as const;
+export const MEASUREMENTS = [
+  'cpu',
+  'coldstart',
+  'catchup',
+  'memory',
+  'cost',
+  'dropoff',
+  'detections',
+] as const;
 
 export type MeasurementName = (typeof MEASUREMENTS)[number];
 

@@ -12,5 +12,6 @@
 export * from './catalog';
 export { startSimulator } from './server';
 export { RETENTION_MS } from './store';
+export { playStory, STORY_DESCRIPTIONS, STORY_NAMES, type Story, type StoryName } from './stories';
 export { eventInstant, formatRfc3339, type Instant, parseRfc3339 } from './time';
 export * from './types';

@@ -5,10 +5,12 @@
  *
  * Options: --host (127.0.0.1), --port (8080), --events per feature (1000), --days of history (7),
  * --seed (1), --live N (every N seconds add a few new events to each feed; 0 = off),
- * --page-style compact|spaced|pretty (compact; how pages are spelled, see `PageStyle`).
+ * --page-style compact|spaced|pretty (compact; how pages are spelled, see `PageStyle`),
+ * --story NAME (repeatable: an attack from `stories.ts` among the history, ending an hour ago).
  */
 import { parseArgs } from 'node:util';
 import { startSimulator } from './server';
+import { STORY_NAMES, type StoryName } from './stories';
 import { FEATURES, type PageStyle } from './types';
 
 const PAGE_STYLES: readonly PageStyle[] = ['compact', 'spaced', 'pretty'];
@@ -25,12 +27,17 @@ async function main(): Promise<void> {
       seed: { type: 'string', default: '1' },
       live: { type: 'string', default: '0' },
       'page-style': { type: 'string', default: 'compact' },
+      story: { type: 'string', multiple: true, default: [] },
     },
   });
   const pageStyle = values['page-style'] as PageStyle;
   if (!PAGE_STYLES.includes(pageStyle))
     throw new Error(`--page-style must be one of ${PAGE_STYLES.join(', ')}`);
-  const number = (name: keyof typeof values) => {
+  const stories = values.story as string[];
+  for (const name of stories)
+    if (!(STORY_NAMES as readonly string[]).includes(name))
+      throw new Error(`--story ${name}: the stories are ${STORY_NAMES.join(', ')}`);
+  const number = (name: Exclude<keyof typeof values, 'story'>) => {
     const value = Number(values[name]);
     if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`);
     return value;
@@ -44,6 +51,7 @@ async function main(): Promise<void> {
   const now = Date.now();
   for (const feature of FEATURES)
     sim.generate(feature, number('events'), { from: now - number('days') * DAY_MS, to: now });
+  for (const name of stories) sim.playStory(name as StoryName, { at: now - 3_600_000 });
 
   const liveSeconds = number('live');
   const live =

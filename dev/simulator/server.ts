@@ -9,6 +9,7 @@ import { createGenerator } from './generate';
 import { base32Id, createRandom } from './random';
 import { RateLimiter } from './rate-limit';
 import { EventStore, RETENTION_MS } from './store';
+import { playStory } from './stories';
 import { formatSeconds, type Instant, parseRfc3339 } from './time';
 import { TokenAuthority } from './token';
 import {
@@ -369,6 +370,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       const generated = generator.generate(feature, count, from, to);
       stores[feature].add(generated);
       return generated.map((g) => g.event);
+    },
+    playStory(name, story = {}) {
+      const played = playStory(name, account, { seed, at: story.at ?? now() });
+      for (const { feature, event, at } of played.events) stores[feature].add([{ event, at }]);
+      return played;
     },
     ingest: (feature, events) => stores[feature].ingest(events, now()),
     ingestText: (feature, texts) => stores[feature].ingestText(texts, now()),

@@ -1,3 +1,4 @@
+import type { Story, StoryName } from './stories';
 /** The three event families an Events API token can be scoped to (`1password.com/fts`). */
 export type Feature = 'signinattempts' | 'itemusages' | 'auditevents';
 
@@ -150,6 +151,12 @@ export interface Simulator {
   expireCursors(): void;
   /** Generates realistic events, ingests them now in timestamp order and returns them as stored. */
   generate(feature: Feature, count: number, options?: { from?: number; to?: number }): SimEvent[];
+  /**
+   * Plays an attack story (see `stories.ts`) with the simulator's people, vaults and seed, its
+   * last event at `at` (epoch ms, default now), and ingests its events now, mixed into whatever
+   * traffic is already there.
+   */
+  playStory(name: StoryName, options?: { at?: number }): Story;
   /** Ingests events as they are, e.g. late events whose timestamps are older than ones already served. */
   ingest(feature: Feature, events: SimEvent[]): void;
   /**

@@ -2,9 +2,11 @@
  * The numbers behind the activity report, taken from the saved queries (so the report shows
  * what an analyst would get in Athena) and summed up per chart.
  */
+
 import { EVENT_TYPES, type EventType } from '../../lambdas/shared/event-types';
 import type { LocalArchive, Row } from '../local-archive';
 import { ADMIN_CHANGES, EXPOSING_ACTIONS } from '../queries';
+import type { ReportFindings } from './findings';
 
 const DAY_MS = 86_400_000;
 /** Past this many days the activity graph shows weeks: daily columns would be slivers. */
@@ -67,6 +69,8 @@ export interface ReportData {
     ip: string;
   }[];
   readonly lookups: { vaultsNamed: number; vaultsSeen: number; itemsNamed: number; itemsSeen: number };
+  /** The detector's findings in the period, when the archive is a folder with a `findings/` prefix. */
+  readonly findings?: ReportFindings;
 }
 
 /** How the report names the action of item usages that carry none (events from before the field). */

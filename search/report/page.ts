@@ -2,6 +2,7 @@
  * The activity report as one self-contained HTML page: inline CSS and SVG, no script, nothing
  * fetched, so it can be mailed, attached to a ticket or opened from a laptop with no network.
  */
+
 import {
   escapeHtml,
   formatNumber,
@@ -13,6 +14,7 @@ import {
   stackedColumns,
 } from './charts';
 import { isExposingAction, type ReportData } from './collect';
+import type { ReportFindings } from './findings';
 
 const FAILURE_COLORS = ['#c2402f', '#d86a3c', '#e39a4f', '#b3476d', '#8e5bb5', '#6b7a8f', '#a0a7b3'];
 const EXPOSING_COLOR = '#c2402f';
@@ -136,6 +138,8 @@ export function renderReportPage(data: ReportData, options: PageOptions = {}): s
     ? `<table><thead><tr><th>When (UTC)</th><th>Change</th><th>By</th><th>On</th><th>Detail</th><th>IP address</th></tr></thead><tbody>${changeRows}</tbody></table>`
     : '<p class="empty">No administrative changes in this period.</p>';
 
+  const findingsSection = data.findings ? renderFindings(data.findings) : '';
+
   const { lookups } = data;
   const lookupNote =
     lookups.vaultsSeen > 0
@@ -197,10 +201,51 @@ export function renderReportPage(data: ReportData, options: PageOptions = {}): s
   <ul class="chips">${chips}</ul>
   ${changesTable}
 </section>
-<footer>${lookupNote ? `<p>${lookupNote}</p>` : ''}<p>Written by <code>op-events-archive report</code> from the saved queries (<code>op-events-archive query --list</code>); the same queries run in Athena.</p></footer>
+${findingsSection}<footer>${lookupNote ? `<p>${lookupNote}</p>` : ''}<p>Written by <code>op-events-archive report</code> from the saved queries (<code>op-events-archive query --list</code>); the same queries run in Athena.</p></footer>
 </main>
 </body>
 </html>
+`;
+}
+
+const SEVERITY_COLORS: Record<string, string> = {
+  CRITICAL: '#b42318',
+  HIGH: '#d9480f',
+  MEDIUM: '#b08800',
+  LOW: '#5b6472',
+};
+
+/** What the detector raised in the period: rule, severity, time, who, and the archive keys of the evidence. */
+function renderFindings(findings: ReportFindings): string {
+  const counts = Object.entries(findings.bySeverity)
+    .filter(([, count]) => count > 0)
+    .reverse()
+    .map(
+      ([severity, count]) =>
+        `<li data-severity="${severity}" data-value="${count}"><span class="pill" style="--pill:${SEVERITY_COLORS[severity]}">${severity}</span> ${formatNumber(count)}</li>`,
+    )
+    .join('');
+  const rows = findings.latest
+    .map((finding) => {
+      const keys = [...new Set(finding.evidence.map((ref) => ref.key))];
+      const evidence = keys
+        .map((key) => {
+          const lines = finding.evidence.filter((ref) => ref.key === key).map((ref) => ref.line);
+          return `<div>${escapeHtml(key)} <span class="muted">line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}</span></div>`;
+        })
+        .join('');
+      return `<tr data-finding="${escapeHtml(finding.ruleId)}"><td class="nowrap">${escapeHtml(formatTime(finding.time))}</td><td><span class="pill" style="--pill:${SEVERITY_COLORS[finding.severity] ?? '#5b6472'}">${escapeHtml(finding.severity)}</span></td><td><code>${escapeHtml(finding.ruleId)}</code><div class="muted">${escapeHtml(finding.summary)}</div></td><td>${escapeHtml(finding.who)}</td><td class="mono">${evidence}</td></tr>`;
+    })
+    .join('');
+  const table = rows
+    ? `<table><thead><tr><th>When (UTC)</th><th>Severity</th><th>Rule</th><th>Who</th><th>Evidence (archive key, line)</th></tr></thead><tbody>${rows}</tbody></table>${findings.total > findings.latest.length ? `<p class="hint">The latest ${formatNumber(findings.latest.length)} of ${formatNumber(findings.total)}; every one is a JSON file under <code>findings/</code>.</p>` : ''}`
+    : '<p class="empty">No findings under the archive\'s <code>findings/</code> prefix in this period. <code>op-events-archive detect --dir</code> backtests the rules over this archive.</p>';
+  return `<section class="card wide" id="findings" data-findings="${findings.total}">
+  <h2>Findings</h2>
+  <p class="hint">What the detection rules raised, as the detector wrote it to the archive; <code>verify</code> proves the evidence untouched.</p>
+  <ul class="chips">${counts}</ul>
+  ${table}
+</section>
 `;
 }
 

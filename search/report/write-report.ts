@@ -3,6 +3,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { openLocalArchive } from '../local-archive';
 import { collectReport, type ReportData, type ReportOptions } from './collect';
+import { readArchiveFindings } from './findings';
 import { renderReportPage } from './page';
 
 export interface WriteReportOptions extends ReportOptions {
@@ -22,6 +23,7 @@ export async function writeReport(options: WriteReportOptions): Promise<{ path: 
   let data: ReportData;
   try {
     data = await collectReport(archive, now, options);
+    data = { ...data, findings: readArchiveFindings(options.archiveDir, data) };
   } finally {
     archive.close();
   }

@@ -57,11 +57,16 @@ export const usage = (minutes: number, who: typeof ALICE, fields: Record<string,
     ...fields,
   });
 
+const ON_BY_DEFAULT_OR_NOT = Object.fromEntries(
+  RULES.filter((rule) => rule.enabledByDefault === false).map((rule) => [rule.id, { enabled: true }]),
+);
+
 export function settings(
   overrides: Omit<Partial<DetectionSettings>, 'watchlists'> & { watchlists?: Partial<Watchlists> } = {},
 ): DetectionSettings {
   return {
-    rules: overrides.rules ?? {},
+    // A rule's tests run it even where it is off by default.
+    rules: overrides.rules ?? ON_BY_DEFAULT_OR_NOT,
     suppressions: overrides.suppressions ?? [],
     watchlists: { ...EMPTY_WATCHLISTS, ...overrides.watchlists },
   };

@@ -59,6 +59,28 @@ describe('npm start (the embedded demo)', () => {
     });
   });
 
+  it('plays an attack among the traffic, and the rules raise its findings into the archive soon after', () => {
+    expect(stdout).toMatch(/Attack in run 2: failed sign-ins for one person from one IP/);
+    expect(stdout).toMatch(/The attack raised \d+ findings from 3 of the 3 rules it should;/);
+    for (const rule of ['failed-signin-burst-user', 'impossible-travel', 'vault-export'])
+      expect(stdout).toMatch(new RegExp(`^\\s+2\\s+\\w+\\s+${rule}\\s+\\d+\\.\\d\\d s\\s+\\S`, 'm'));
+    const days = readdirSync(join(archive, 'findings', 'source=demo'));
+    const findings = days.flatMap((day) =>
+      readdirSync(join(archive, 'findings', 'source=demo', day))
+        .filter((name) => name.endsWith('.json'))
+        .map((name) => JSON.parse(readFileSync(join(archive, 'findings', 'source=demo', day, name), 'utf8'))),
+    );
+    const exported = findings.find((finding) => finding.ruleId === 'vault-export');
+    expect(exported).toMatchObject({
+      severity: 'HIGH',
+      source: 'demo',
+      person: { email: expect.any(String) },
+    });
+    expect(exported.events[0].key).toMatch(
+      /^source=demo\/type=(auditevents|itemusages)\/dt=\d{4}-\d{2}-\d{2}\/\d+\.ndjson\.gz$/,
+    );
+  });
+
   describe('verify --dir with the public key fails, naming the key, when the archive was tampered with', () => {
     let copies = 0;
     /** A fresh copy of the demo's archive, for one way of tampering with it. */

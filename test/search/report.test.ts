@@ -205,6 +205,28 @@ describeInBrowser('activity report of the demo archive, in headless Chromium', (
     expect(people[0]).toMatch(/^[A-Z][a-zà-ÿ]+ [A-Z]/);
   });
 
+  it('lists the findings the detector wrote to the archive: rule, severity, time, who and the evidence keys', async () => {
+    const root = join(archiveDir, 'findings', 'source=demo');
+    const written = readdirSync(root).flatMap((day) =>
+      readdirSync(join(root, day))
+        .filter((name) => name.endsWith('.json') && !name.endsWith('.meta.json'))
+        .map((name) => JSON.parse(readFileSync(join(root, day, name), 'utf8'))),
+    );
+    expect(written.length).toBeGreaterThan(0);
+    const section = page.locator('section#findings');
+    expect(Number(await section.getAttribute('data-findings'))).toBe(written.length);
+    // The newest: the section lists the latest findings first.
+    const exported = written
+      .filter((finding) => finding.ruleId === 'vault-export')
+      .sort((a, b) => (a.time < b.time ? 1 : -1))[0];
+    const row = section.locator(`tr[data-finding="vault-export"]`).filter({ hasText: exported.summary });
+    const text = await row.innerText();
+    expect(text).toContain('HIGH');
+    expect(text).toContain(exported.person.email);
+    expect(text).toContain(exported.time.slice(0, 16).replace('T', ' '));
+    for (const ref of exported.events) expect(text).toContain(ref.key);
+  });
+
   it('renders the charts at a readable size and saves a screenshot', async () => {
     const activity = await page.locator('figure[data-chart="activity"] svg').boundingBox();
     const firstBar = await page.locator('figure[data-chart="item-actions"] g.row rect').first().boundingBox();

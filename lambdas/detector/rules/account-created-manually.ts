@@ -14,4 +14,6 @@ export const accountCreatedManually = auditChangeRule({
   actions: ['create', 'invite'],
   objectTypes: ['user', 'invite'],
   did: 'created an account by hand',
+  // Only where people come from the SCIM bridge is a hand-made account unusual; elsewhere it is every hire.
+  enabledByDefault: false,
 });

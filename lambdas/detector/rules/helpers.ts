@@ -121,6 +121,8 @@ export function auditChangeRule(rule: {
   also?: (event: EventView) => boolean;
   /** "changed the SSO configuration": what the summary says the actor did. */
   did: string;
+  /** See {@link Rule.enabledByDefault}. */
+  enabledByDefault?: boolean;
 }): Rule<Record<string, never>> {
   const actions = new Set(rule.actions);
   const objectTypes = rule.objectTypes ? new Set(rule.objectTypes) : undefined;
@@ -132,6 +134,7 @@ export function auditChangeRule(rule: {
     runbook: rule.runbook,
     streams: ['auditevents'],
     defaults: {},
+    ...(rule.enabledByDefault === undefined ? {} : { enabledByDefault: rule.enabledByDefault }),
     evaluate(event) {
       if (!isAudit(event, actions, objectTypes) && !(event.stream === 'auditevents' && rule.also?.(event)))
         return [];

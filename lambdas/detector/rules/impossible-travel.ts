@@ -32,6 +32,8 @@ export const impossibleTravel = defineRule({
     );
     const previous = before.at(-1);
     if (!previous) return [];
+    // One address placed in two cities is the geolocation database, not a journey.
+    if (event.ip !== undefined && previous.data?.ip === event.ip) return [];
     const km = distanceKm(
       { lat: Number(previous.data?.lat), lon: Number(previous.data?.lon) },
       { lat: event.latitude, lon: event.longitude },

@@ -16,6 +16,8 @@ export const newIpSignin = defineRule({
     'Ask the person whether the sign-in was theirs (new network, travel, VPN). If not, sign them out of every device, reset their password and second factor, and review their item usage since.',
   streams: ['signinattempts'],
   defaults: { lookbackDays: 14 },
+  // Home and mobile addresses change every few days: tens of findings a month in a team of twenty (BENCHMARKS.md).
+  enabledByDefault: false,
   async evaluate(event, { settings, history }) {
     if (!event.category || !SUCCESSFUL_SIGNIN.has(event.category) || !event.person.id || !event.ip) return [];
     const key = `new-ip-signin:${event.person.id}`;

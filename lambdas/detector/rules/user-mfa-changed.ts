@@ -17,4 +17,6 @@ export const userMfaChanged = auditChangeRule({
   actions: MFA_ACTIONS,
   objectTypes: ['user', 'mfa', 'duo'],
   did: 'changed two-factor settings',
+  // People replace phones and keys all the time; mfa-change-burst and account-mfa-disabled stay on.
+  enabledByDefault: false,
 });

@@ -78,6 +78,12 @@ export interface Rule<Settings extends Record<string, number> = Record<string, n
   readonly streams: readonly EventType[];
   /** Tunables and their defaults; the config may override each (README, Detections). */
   readonly defaults: Settings;
+  /**
+   * `false` for a rule too noisy on ordinary traffic to page anyone unless asked for: the
+   * settings turn it on (`enabled: true`). BENCHMARKS.md counts each rule's false alarms.
+   * @default true
+   */
+  readonly enabledByDefault?: boolean;
   /** Whether the rule needs a watchlist to do anything (it is skipped while that list is empty). */
   readonly needs?: keyof Watchlists;
   evaluate(event: EventView, context: RuleContext<Settings>): Promise<Signal[]> | Signal[];

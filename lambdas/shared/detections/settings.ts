@@ -128,5 +128,6 @@ export function ruleSettings(rule: AnyRule, settings: DetectionSettings): Record
 }
 
 export function ruleEnabled(rule: AnyRule, settings: DetectionSettings): boolean {
-  return settings.rules[rule.id]?.enabled !== false;
+  const flag = settings.rules[rule.id]?.enabled;
+  return typeof flag === 'boolean' ? flag : rule.enabledByDefault !== false;
 }
