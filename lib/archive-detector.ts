@@ -84,7 +84,9 @@ export class ArchiveDetector extends Construct {
     super(scope, id);
     const { archive, deploymentName } = props;
     const functionName = `${deploymentName}-detector`;
-    const timeout = Duration.minutes(2);
+    // An object holds up to 50,000 events (a collector catching up), and rules that look back
+    // make a DynamoDB call or two per event: minutes, not seconds.
+    const timeout = Duration.minutes(10);
 
     this.table = new dynamodb.Table(this, 'Table', {
       partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
@@ -169,7 +171,7 @@ export class ArchiveDetector extends Construct {
         DETECTION_SETTINGS: props.settingsJson,
         POWERTOOLS_SERVICE_NAME: 'op-events-detector',
       },
-      memorySize: 512,
+      memorySize: 1024,
       timeout,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });

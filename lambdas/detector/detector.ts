@@ -101,13 +101,26 @@ export function detectableObject(
   return { source: parsed.source, stream: parsed.stream as EventType };
 }
 
-/** Handles one SQS batch; the records that failed are returned for SQS to redeliver. */
+/** A record is not started with less than this left before the invocation's deadline. */
+export const RECORD_START_MARGIN_MS = 60_000;
+
+/**
+ * Handles one SQS batch; the records that failed are returned for SQS to redeliver. Records
+ * it has no time left to start (before `deadline`, epoch ms) are returned too, rather than
+ * letting a timeout fail the whole batch.
+ */
 export async function detectBatch(
   records: readonly SQSRecord[],
   deps: DetectorDependencies,
+  deadline = Number.POSITIVE_INFINITY,
 ): Promise<SQSBatchResponse> {
   const failures: SQSBatchResponse['batchItemFailures'] = [];
+  const now = deps.now ?? Date.now;
   for (const record of records) {
+    if (now() > deadline - RECORD_START_MARGIN_MS) {
+      failures.push({ itemIdentifier: record.messageId });
+      continue;
+    }
     try {
       for (const object of notifiedObjects(record.body)) {
         if (object.bucket !== deps.bucket) {

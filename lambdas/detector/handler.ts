@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Dimension, METRICS_NAMESPACE, MetricName } from '../shared/metric-names';
 import { createLogger } from '../shared/observability';
 import { buildDetectorDependencies } from './dependencies';
@@ -34,9 +34,9 @@ function publish(dimensions: Record<string, string>, add: (m: Metrics) => void):
 // the invocation with a message naming the variable and the field.
 let dependencies: DetectorDependencies | undefined;
 
-async function detect(event: SQSEvent): Promise<SQSBatchResponse> {
+async function detect(event: SQSEvent, context: Context): Promise<SQSBatchResponse> {
   dependencies ??= buildDetectorDependencies(process.env, logger, metrics);
-  return detectBatch(event.Records, dependencies);
+  return detectBatch(event.Records, dependencies, Date.now() + context.getRemainingTimeInMillis());
 }
 
 export const handler = middy(detect).use(injectLambdaContext(logger, { resetKeys: true }));

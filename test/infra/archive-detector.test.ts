@@ -73,7 +73,7 @@ describe('the detector', () => {
     nested.resourceCountIs('AWS::SQS::Queue', 2);
     nested.allResourcesProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
     nested.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: 720,
+      VisibilityTimeout: 3600,
       RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
     });
     nested.hasResourceProperties('AWS::SQS::QueuePolicy', {

@@ -201,6 +201,18 @@ describe('the detector', () => {
     expect(log.text()).toMatch(/the body hashes to [0-9a-f]{64}, its body-sha256 metadata says/);
   });
 
+  it('leaves for SQS to redeliver the records it has no time left to start', async () => {
+    const { grant, reveal } = await attack();
+    const response = await detectBatch(
+      [record(grant, 'first'), record(reveal, 'second')],
+      deps(),
+      Date.now() + 30_000,
+    );
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'first' }, { itemIdentifier: 'second' }]);
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(0);
+  });
+
   it('ignores digests, findings, lookups and other buckets, and reads backfills', async () => {
     expect(detectableObject('', 'digests/source=acme/000000000001.json')).toBeUndefined();
     expect(detectableObject('', 'findings/source=acme/dt=2026-11-28/abc.json')).toBeUndefined();
