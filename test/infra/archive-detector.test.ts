@@ -1,6 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { parseConfig } from '../../lib/config';
+import { parseDetectionSettings } from '../../lambdas/detector/env';
+import { detectionSettingsJson, parseConfig } from '../../lib/config';
 import { synth, withArchive } from './helpers';
 
 describe('the detector', () => {
@@ -213,6 +214,31 @@ describe('the detector', () => {
       success: true,
       violations: [],
     });
+  });
+
+  it('writes settings the function reads back as the config meant them', () => {
+    const { detections } = parseConfig(
+      withArchive({
+        detections: {
+          enabled: true,
+          watchlists: { deniedCountries: ['North Korea', 'RU'] },
+          rules: { 'user-mfa-changed': { enabled: false } },
+          suppressions: [
+            {
+              rule: 'new-ip-signin',
+              person: 'a@example.com',
+              until: '2026-12-31',
+              reason: 'travelling all month',
+            },
+          ],
+        },
+        sources: [{ name: 'a' }],
+      }),
+    );
+    const settings = parseDetectionSettings(detectionSettingsJson(detections));
+    expect(settings.watchlists.deniedCountries).toEqual(['KP', 'RU']);
+    expect(settings.rules).toEqual({ 'user-mfa-changed': { enabled: false } });
+    expect(settings.suppressions).toHaveLength(1);
   });
 
   it('refuses detection settings that would not fit the function environment, and names wrong fields', () => {
