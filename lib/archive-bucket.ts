@@ -16,13 +16,16 @@ export const NOTIFICATION_MAX_RECEIVES = 5;
 /**
  * Key patterns, below the archive prefix, of every object a writer of the archive creates:
  * the collectors' `source=<source>/…`, the backfills' `backfill/<from>_<to>/source=<source>/…`
- * (cli/backfill-naming.ts) and the notary's `digests/source=<source>/…`. Both are write-once for every principal (see
- * {@link ArchiveBucket}); lookups, under `lookups/`, are meant to be replaced.
+ * (cli/backfill-naming.ts), the notary's `digests/source=<source>/…` and the detector's `findings/source=<source>/…`.
+ * All are write-once for every principal (see {@link ArchiveBucket}); lookups, under `lookups/`, are meant to be replaced.
  */
-export const WRITE_ONCE_KEY_PATTERNS = ['source=*', 'backfill/*', 'digests/*'] as const;
+export const WRITE_ONCE_KEY_PATTERNS = ['source=*', 'backfill/*', 'digests/*', 'findings/*'] as const;
 
 /** Below the archive prefix, where the notary writes its signed digests (lambdas/shared/archive/digest.ts). */
 export const DIGESTS_PREFIX = 'digests/';
+
+/** Below the archive prefix, where the detector writes its findings (lambdas/shared/detections/delivery.ts). */
+export const FINDINGS_PREFIX = 'findings/';
 
 /** Where a later storage class takes over the archive's objects. */
 export interface ColdStorageRule {
@@ -461,6 +464,24 @@ export class ArchiveBucket extends Construct implements IArchiveBucket {
         actions: ['s3:PutObject'],
         resources: [this.bucket.arnForObjects(`${this.prefix}${DIGESTS_PREFIX}*`)],
         conditions: { ArnNotEquals: { 'aws:PrincipalArn': notaryRole.roleArn } },
+      }),
+    );
+  }
+
+  /**
+   * Lets only `detectorRole` write under `findings/`: a Deny for every other principal, so
+   * nobody plants a finding, or fills the key of one not yet raised. Writes there carry
+   * `If-None-Match` like every archive key.
+   */
+  public restrictFindingWrites(detectorRole: iam.IRole): void {
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyFindingWritesExceptTheDetector',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:PutObject'],
+        resources: [this.bucket.arnForObjects(`${this.prefix}${FINDINGS_PREFIX}*`)],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': detectorRole.roleArn } },
       }),
     );
   }

@@ -11,9 +11,10 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
 import { ArchiveBucket, WRITE_ONCE_KEY_PATTERNS } from './archive-bucket';
 import { ArchiveDashboard } from './archive-dashboard';
+import { DetectorStack, detectorRoleName } from './archive-detector';
 import { ArchiveNotary } from './archive-notary';
 import { ArchiveSearch } from './archive-search';
-import { type DeploymentConfig, sourceId } from './config';
+import { type DeploymentConfig, detectionSettingsJson, sourceId } from './config';
 import {
   addBucketGuardrails,
   addKeyGuardrails,
@@ -47,6 +48,8 @@ export class ArchiveStack extends Stack {
   public readonly dashboard: ArchiveDashboard;
   public readonly search: ArchiveSearch;
   public readonly notary: ArchiveNotary;
+  /** The detector, in its nested stack; absent unless `detections.enabled`. */
+  public readonly detector?: DetectorStack;
   /** Alarms on changes to the archive's protections; absent with `guardrails.changeAlarms: false`. */
   public readonly guardrailAlarms?: GuardrailAlarms;
 
@@ -88,7 +91,9 @@ export class ArchiveStack extends Stack {
         ? { noncurrentVersionExpiration: Duration.days(archiveConfig.noncurrentExpireAfterDays) }
         : {}),
       accessLogRetention: Duration.days(archiveConfig.accessLogRetentionDays),
-      eventBridgeNotifications: config.notifications.eventBridge,
+      // The detector's rule reads the bucket's events on the default bus, which leaves the SIEM
+      // queue's notification configuration as it is (S3 allows no second queue on the same prefix).
+      eventBridgeNotifications: config.notifications.eventBridge || config.detections.enabled,
       sqsNotifications: config.notifications.sqs,
       alarmNamePrefix: config.name,
     });
@@ -145,6 +150,23 @@ export class ArchiveStack extends Stack {
     for (const alarm of this.notary.alarms) {
       alarm.addAlarmAction(alarmAction);
       alarm.addOkAction(alarmAction);
+    }
+
+    if (config.detections.enabled) {
+      this.detector = new DetectorStack(this, 'Detector', {
+        archive: this.archive,
+        alarmTopic: this.alarmTopic,
+        tableKey: this.encryptionKey,
+        deploymentName: config.name,
+        settingsJson: detectionSettingsJson(config.detections),
+        securityEmails: config.detections.securityEmails,
+        logRetention: config.collector.logRetentionDays as logs.RetentionDays,
+      });
+      // By name: a reference would make the parent wait on an output of the nested stack.
+      this.archive.restrictFindingWrites(
+        iam.Role.fromRoleName(this, 'DetectorRole', detectorRoleName(config.name)),
+      );
+      deploymentAlarms.push(...this.detector.detector.alarms);
     }
 
     this.dashboard = new ArchiveDashboard(this, 'Dashboard', {

@@ -1,5 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { RULES } from '../lambdas/detector/rules';
+import { detectionSettingsSchema } from '../lambdas/shared/detections/settings';
 
 /**
  * The deployment config: one JSON file that says what `cdk deploy` builds. Parsed once at
@@ -45,6 +47,12 @@ export const MAX_SOURCES = 150;
 export function unreservedConcurrencyFloor(accountQuota: number): number {
   return Math.min(100, accountQuota);
 }
+
+/**
+ * Lambda holds at most 4 KB of environment per function; the detector's settings travel in
+ * one variable, and this leaves room for the others.
+ */
+export const MAX_DETECTION_SETTINGS_BYTES = 3_000;
 
 /** The longest fixed drop-off window: a stream quieter than a week is better judged by its rhythm or not at all. */
 export const MAX_DROP_OFF_HOURS = 168;
@@ -304,6 +312,15 @@ const configSchema = z
           .default(60),
       })
       .prefault({}),
+    detections: detectionSettingsSchema(RULES)
+      .unwrap()
+      .extend({
+        enabled: z.boolean().default(false),
+        securityEmails: z
+          .array(z.email({ error: (issue) => `${show(issue.input)} is not an e-mail address` }))
+          .default([]),
+      })
+      .prefault({}),
     sources: z
       .array(sourceSchema)
       .min(1, 'must list at least one source')
@@ -421,6 +438,17 @@ const configSchema = z
       }
     }
 
+    const settingsBytes = Buffer.byteLength(detectionSettingsJson(config.detections));
+    if (config.detections.enabled && settingsBytes > MAX_DETECTION_SETTINGS_BYTES) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['detections'],
+        message:
+          `watchlists, rules and suppressions take ${settingsBytes} bytes as the detector's DETECTION_SETTINGS; ` +
+          `Lambda allows 4 KB of environment in all, so keep them under ${MAX_DETECTION_SETTINGS_BYTES}: shorten the watchlists or drop expired suppressions`,
+      });
+    }
+
     const { reservedConcurrency, accountConcurrencyQuota } = config.collector;
     if (reservedConcurrency && accountConcurrencyQuota !== undefined) {
       const floor = unreservedConcurrencyFloor(accountConcurrencyQuota);
@@ -481,6 +509,12 @@ export function loadConfig(path: string): DeploymentConfig {
     throw new ConfigError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
   return parseConfig(raw, path);
+}
+
+/** The detector's `DETECTION_SETTINGS`: the detections section without its deployment fields. */
+export function detectionSettingsJson(detections: DeploymentConfig['detections']): string {
+  const { watchlists, rules, suppressions } = detections;
+  return JSON.stringify({ watchlists, rules, suppressions });
 }
 
 /** Minutes between two runs of a normalised `rate(...)` expression. */

@@ -43,6 +43,12 @@ export const MetricName = {
    * "stream silent past its rhythm" log line names the stream.
    */
   secondsSinceArchived: 'SecondsSinceArchived',
+  /** [Source] Archive objects the detector read and ran the rules over (Count). */
+  detectorObjects: 'DetectorObjectsScanned',
+  /** [Source] Findings the detector delivered, each once (Count, only when > 0). */
+  findingsDelivered: 'FindingsDelivered',
+  /** [] Notifications the detector failed and left for SQS to deliver again (Count, only when > 0). */
+  detectorFailures: 'DetectorFailures',
 } as const;
 
 export type ApiErrorKind =

@@ -14,6 +14,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { type EvaluationResult, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
 import type { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { CfnResolver, type CfnResource, type CfnTemplate } from './cfn-resolver';
 import { REPO_ROOT, synth, withArchive } from './helpers';
 
@@ -34,6 +35,7 @@ const deployment = synth(
   withArchive({
     notifications: { sqs: true },
     guardrails: { breakGlassRoleArns: [BREAK_GLASS_ARN] },
+    detections: { enabled: true },
     sources: [{ name: 'prod' }, { name: 'acme' }],
   }),
 );
@@ -181,12 +183,37 @@ const notary = (() => {
   };
 })();
 
+/** The detector as IAM sees it: its named role and the identity policies attached to it, from its nested stack. */
+const detector = (() => {
+  const nested = deployment.stack.detector;
+  if (!nested?.nestedStackResource) throw new Error('no detector');
+  const stackId = deployment.stack.getLogicalId(nested.nestedStackResource as CfnElement);
+  const template = Template.fromStack(nested).toJSON() as CfnTemplate;
+  const resolver = new CfnResolver(template, {
+    account: ACCOUNT,
+    region: REGION,
+    stackName: `${deployment.stack.stackName}-detector`,
+    parameters: parent.resolve(property(parentTemplate.Resources[stackId], 'Parameters')),
+  });
+  const roleId = only(logicalIds(template, 'AWS::IAM::Role'), 'detector role');
+  return {
+    roleArn: resolver.getAtt(roleId, 'Arn'),
+    identityPolicies: logicalIds(template, 'AWS::IAM::Policy', (resource) =>
+      refersTo(roleId)(property(resource, 'Roles')),
+    ).map((id) => ({
+      name: id,
+      policy: resolver.resolve(property(template.Resources[id], 'PolicyDocument')),
+    })),
+  };
+})();
+
 const prod = collectorOf('prod');
 const acme = collectorOf('acme');
 const objectKey = (source: string) =>
   `source=${source}/type=auditevents/dt=2026-11-28/000000000007.ndjson.gz`;
 const prodObject = `${bucketArn}/${objectKey('prod')}`;
 const prodDigest = `${bucketArn}/digests/source=prod/000000000042.json`;
+const prodFinding = `${bucketArn}/findings/source=prod/dt=2026-11-28/0123456789abcdef0123456789abcdef.json`;
 
 /** What every request to S3 over TLS carries. */
 const TLS = { 'aws:SecureTransport': 'true', 's3:TlsVersion': '1.3' };
@@ -575,6 +602,58 @@ const MATRIX: Row[] = [
     simulation: keyAction(cloudFormation, 'kms:PutKeyPolicy'),
   },
   {
+    actor: 'the detector',
+    request: 'PutObject of a finding, If-None-Match',
+    expected: 'Allowed',
+    simulation: s3(detector, 's3:PutObject', prodFinding, IF_NONE_MATCH),
+  },
+  {
+    actor: 'the detector',
+    request: 'PutObject of a finding without If-None-Match (an overwrite)',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyArchiveWritesWithoutIfNoneMatch'],
+    simulation: s3(detector, 's3:PutObject', prodFinding),
+  },
+  {
+    actor: 'the detector',
+    request: 'PutObject of a batch on a source prefix',
+    expected: 'ImplicitlyDenied',
+    simulation: s3(detector, 's3:PutObject', prodObject, IF_NONE_MATCH),
+  },
+  {
+    actor: 'the detector',
+    request: 'PutObject of a digest',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyDigestWritesExceptTheNotary'],
+    simulation: s3(detector, 's3:PutObject', prodDigest, IF_NONE_MATCH),
+  },
+  {
+    actor: 'the detector',
+    request: 'GetObject of a batch on a source prefix',
+    expected: 'Allowed',
+    simulation: s3(detector, 's3:GetObject', prodObject),
+  },
+  {
+    actor: 'the detector',
+    request: 'GetObject of a digest',
+    expected: 'ImplicitlyDenied',
+    simulation: s3(detector, 's3:GetObject', prodDigest),
+  },
+  {
+    actor: 'collector of prod',
+    request: 'PutObject of a finding, If-None-Match',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyFindingWritesExceptTheDetector'],
+    simulation: s3(prod, 's3:PutObject', prodFinding, IF_NONE_MATCH),
+  },
+  {
+    actor: 'administrator with s3:*',
+    request: 'PutObject of a finding, If-None-Match',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyFindingWritesExceptTheDetector'],
+    simulation: s3(admin, 's3:PutObject', prodFinding, IF_NONE_MATCH),
+  },
+  {
     actor: 'the notary',
     request: 'PutObject of a digest, If-None-Match',
     expected: 'Allowed',
@@ -846,6 +925,11 @@ describe('IAM evaluation matrix', () => {
         'PutObject on a source prefix without If-None-Match',
       ],
       ['DenyCustomerProvidedKeys', 'collector of prod', 'PutObject with SSE-C'],
+      [
+        'DenyFindingWritesExceptTheDetector',
+        'administrator with s3:*',
+        'PutObject of a finding, If-None-Match',
+      ],
       ['DenyEncryptionOtherThanKms', 'collector of prod', 'PutObject with DSSE-KMS under the archive key'],
       ['DenyKmsKeysOtherThanTheArchiveKey', 'collector of prod', 'PutObject with SSE-KMS under another key'],
       [

@@ -1,3 +1,4 @@
+import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { MAX_SOURCES } from '../../lib/config';
 import { CfnResolver, type CfnTemplate } from './cfn-resolver';
@@ -17,6 +18,7 @@ function deploymentOf(count: number, longest = false) {
       ...(longest ? { name: 'op-events-archive-group' } : {}),
       alarms: { emails: ['oncall@example.com'] },
       notifications: { sqs: true, eventBridge: true },
+      detections: { enabled: true, securityEmails: ['security@example.com'] },
       collector: { accountConcurrencyQuota: 100 + count },
       sources: Array.from({ length: count }, (_, index) => ({
         name: longest
@@ -63,6 +65,8 @@ function expectWithinLimits(deployment: ReturnType<typeof deploymentOf>) {
   expect(Object.keys(parent.Outputs).length).toBeLessThanOrEqual(MAX_OUTPUTS);
   expect(Object.keys(parent.Parameters ?? {}).length).toBeLessThanOrEqual(MAX_PARAMETERS);
   expect(templateBytes(parent)).toBeLessThan(MAX_TEMPLATE_BYTES);
+  const detector = deployment.stack.detector;
+  if (detector) expect(templateBytes(Template.fromStack(detector).toJSON())).toBeLessThan(MAX_TEMPLATE_BYTES);
   for (const { collector } of deployment.stack.sources) {
     const nested = deployment.source(collector.sourceName).toJSON();
     expect(Object.keys(nested.Resources).length).toBeLessThan(MAX_RESOURCES);
@@ -75,7 +79,8 @@ describe('scale', () => {
     const deployment = deploymentOf(100);
 
     expectWithinLimits(deployment);
-    deployment.parent.resourceCountIs('AWS::CloudFormation::Stack', 100);
+    // One per source, and the detector's.
+    deployment.parent.resourceCountIs('AWS::CloudFormation::Stack', 101);
     deployment.parent.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
     expect(new AwsSolutionsChecks(deployment.app).validateScope(deployment.stack).violations).toEqual([]);
   });

@@ -11,6 +11,7 @@ import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { isPreconditionFailed } from '../archive/writer';
 import { describePerson, FINDING_DETAIL_TYPE, FINDING_EVENT_SOURCE, type Finding } from './finding';
+import { type Names, NO_NAMES } from './names';
 
 export interface FindingSink {
   readonly name: string;
@@ -83,6 +84,8 @@ export class SnsSink implements FindingSink {
   constructor(
     private readonly client: SNSClient,
     private readonly topicArn: string,
+    /** Vault and item names for the message (the lookups); uuids are shown without them. */
+    private readonly names: () => Names | Promise<Names> = () => NO_NAMES,
   ) {}
 
   async send(finding: Finding): Promise<void> {
@@ -91,14 +94,15 @@ export class SnsSink implements FindingSink {
         TopicArn: this.topicArn,
         // SNS takes subjects up to 100 characters.
         Subject: `[${finding.severity}] ${finding.title} (${finding.source})`.slice(0, 100),
-        Message: findingMessage(finding),
+        Message: findingMessage(finding, await this.names()),
       }),
     );
   }
 }
 
 /** The text on-call reads: what happened, who, from where, the severity and what to do. */
-export function findingMessage(finding: Finding): string {
+export function findingMessage(finding: Finding, names: Names = NO_NAMES): string {
+  const named = (uuid: string, name: string | undefined) => (name ? `${name} (${uuid})` : uuid);
   const lines = [
     `${finding.severity}: ${finding.title}`,
     '',
@@ -108,8 +112,10 @@ export function findingMessage(finding: Finding): string {
     `When:        ${finding.time}`,
     `Who:         ${describePerson(finding.person)}`,
     ...(finding.ip ? [`From:        ${finding.ip}${finding.country ? ` (${finding.country})` : ''}`] : []),
-    ...(finding.vaultUuid ? [`Vault:       ${finding.vaultUuid}`] : []),
-    ...(finding.itemUuid ? [`Item:        ${finding.itemUuid}`] : []),
+    ...(finding.vaultUuid
+      ? [`Vault:       ${named(finding.vaultUuid, names.vault(finding.vaultUuid))}`]
+      : []),
+    ...(finding.itemUuid ? [`Item:        ${named(finding.itemUuid, names.item(finding.itemUuid))}`] : []),
     `Rule:        ${finding.ruleId} (MITRE ATT&CK ${finding.mitre.technique}, ${finding.mitre.name})`,
     '',
     `What to do: ${finding.runbook}`,

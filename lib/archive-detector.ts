@@ -1,0 +1,416 @@
+import { Aws, CfnParameter, Duration, NestedStack, RemovalPolicy } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { FINDING_EVENT_SOURCE } from '../lambdas/shared/detections/finding';
+import { ArchiveBucket, FINDINGS_PREFIX, type IArchiveBucket } from './archive-bucket';
+import { HouseNodejsFunction } from './house-nodejs-function';
+import { viaS3For, viaServiceFor } from './kms-conditions';
+import { acknowledgeRule, acknowledgeWildcardResource } from './nag';
+
+/** The detector's handler, relative to the repository root. */
+export const DETECTOR_ENTRY = 'lambdas/detector/handler.ts';
+
+/**
+ * The detector's role, named so the archive's bucket policy can name it without a reference
+ * into the detector's nested stack.
+ */
+export function detectorRoleName(deploymentName: string): string {
+  return `${deploymentName}-detector`;
+}
+
+/** Receives of a notification before it moves to the detector's dead-letter queue. */
+export const DETECTOR_MAX_RECEIVES = 5;
+
+/** Properties of an {@link ArchiveDetector}. */
+export interface ArchiveDetectorProps {
+  /** The archive whose new objects the detector reads, and where it writes findings. */
+  readonly archive: IArchiveBucket;
+  /** The operations alarm topic: the detector's own alarms go there, never findings. */
+  readonly alarmTopic: sns.ITopic;
+  /** The key that encrypts the detector's table: the deployment key, as for the state table. */
+  readonly tableKey: kms.IKey;
+  /** Deployment name: prefixes the function, topic and alarm names. */
+  readonly deploymentName: string;
+  /** The detection settings as JSON (`DETECTION_SETTINGS`; README, Detections). */
+  readonly settingsJson: string;
+  /**
+   * Addresses subscribed to the security topic, where findings are sent.
+   * @default - no subscription; subscribe a pager or a chat integration to `securityTopic`
+   */
+  readonly securityEmails?: readonly string[];
+  /**
+   * Retention of the function's log group.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The detector (README, "Detections"): S3 sends every new archive object to EventBridge; a rule
+ * puts those of the collectors and backfills on a queue of the detector's own, which a function
+ * drains. It reads the objects, runs the rules with their history in a table of its own and
+ * delivers each finding once: under `findings/` in the archive, to the default event bus and to
+ * a security topic apart from the operations alarms.
+ *
+ * Nothing here is on the archive's path: the collectors never wait for the detector, and a
+ * failing one only fills its own queue and alarms.
+ */
+export class ArchiveDetector extends Construct {
+  public readonly function: HouseNodejsFunction;
+  /** History of the rules that look back, and a claim per finding id. */
+  public readonly table: dynamodb.Table;
+  public readonly queue: sqs.Queue;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly rule: events.Rule;
+  /** Where findings are published for people: separate from the operations alarm topic. */
+  public readonly securityTopic: sns.Topic;
+  public readonly securityTopicKey: kms.Key;
+  public readonly deadLettersAlarm: cloudwatch.Alarm;
+  public readonly errorsAlarm: cloudwatch.Alarm;
+  public readonly behindAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: ArchiveDetectorProps) {
+    super(scope, id);
+    const { archive, deploymentName } = props;
+    const functionName = `${deploymentName}-detector`;
+    // An object holds up to 50,000 events (a collector catching up), and rules that look back
+    // make a DynamoDB call or two per event: minutes, not seconds.
+    const timeout = Duration.minutes(10);
+
+    this.table = new dynamodb.Table(this, 'Table', {
+      partitionKey: { name: 'pk', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      // Entries expire when the rules say (checked on read as well: TTL deletes days late).
+      timeToLiveAttribute: 'expiresAt',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.tableKey,
+      // Kept when detections are switched off, so switching them on again neither forgets what
+      // the rules learnt nor sends a finding that was already sent.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    this.securityTopicKey = new kms.Key(this, 'SecurityTopicKey', {
+      description: `Encrypts the findings the detector of the 1Password Events archive "${deploymentName}" publishes`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.securityTopic = new sns.Topic(this, 'SecurityTopic', {
+      topicName: `${deploymentName}-findings`,
+      displayName: `1Password findings ${deploymentName}`,
+      masterKey: this.securityTopicKey,
+      enforceSSL: true,
+    });
+    for (const email of props.securityEmails ?? []) {
+      this.securityTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledgeRule(
+      this.deadLetterQueue,
+      'AwsSolutions-SQS3',
+      `This queue is itself a dead-letter queue: the detector's, where a notification goes after ${DETECTOR_MAX_RECEIVES} failed receives; the ${deploymentName}-detector-dead-letters alarm fires on the first message.`,
+    );
+    this.queue = new sqs.Queue(this, 'Queue', {
+      // SSE-SQS: EventBridge sends to it without a key policy grant on any key of the archive.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+      // Six times the function's timeout, as Lambda advises for SQS event sources.
+      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DETECTOR_MAX_RECEIVES },
+    });
+
+    // S3 sends every event of the bucket to the default bus (the bucket's EventBridge
+    // notifications); this rule takes the new batch objects of collectors and backfills.
+    this.rule = new events.Rule(this, 'NewArchiveObjects', {
+      description: `New objects of the 1Password Events archive "${deploymentName}" for its detector`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [archive.bucket.bucketName] },
+          object: {
+            key: [{ prefix: `${archive.prefix}source=` }, { prefix: `${archive.prefix}backfill/` }],
+          },
+        },
+      },
+      targets: [new targets.SqsQueue(this.queue)],
+    });
+
+    const role = new iam.Role(this, 'FunctionRole', {
+      roleName: detectorRoleName(deploymentName),
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    });
+    this.function = new HouseNodejsFunction(this, 'Function', {
+      entry: DETECTOR_ENTRY,
+      role,
+      functionName,
+      description: `Runs the detection rules on new objects of the 1Password Events archive "${deploymentName}"`,
+      environment: {
+        DETECTOR_TABLE: this.table.tableName,
+        ARCHIVE_BUCKET: archive.bucket.bucketName,
+        ARCHIVE_PREFIX: archive.prefix,
+        SECURITY_TOPIC_ARN: this.securityTopic.topicArn,
+        EVENT_BUS_NAME: 'default',
+        DETECTION_SETTINGS: props.settingsJson,
+        POWERTOOLS_SERVICE_NAME: 'op-events-detector',
+      },
+      memorySize: 1024,
+      timeout,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+    });
+    this.function.addEventSource(
+      new lambdaEvents.SqsEventSource(this.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(10),
+        reportBatchItemFailures: true,
+        // Two at a time: enough for a backlog, and little contention on the history items.
+        maxConcurrency: 2,
+      }),
+    );
+    this.grantArchiveAccess(archive);
+    this.grantTable(props.tableKey);
+    this.grantDelivery();
+    this.securityTopic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'DenyPublishingByAnyoneButTheDetector',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['sns:Publish'],
+        resources: [this.securityTopic.topicArn],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': role.roleArn } },
+      }),
+    );
+
+    const alarms = this.createAlarms(deploymentName, functionName);
+    this.deadLettersAlarm = alarms.deadLetters;
+    this.errorsAlarm = alarms.errors;
+    this.behindAlarm = alarms.behind;
+    const action = new cloudwatchActions.SnsAction(props.alarmTopic);
+    for (const alarm of this.alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+  }
+
+  public get alarms(): cloudwatch.Alarm[] {
+    return [this.deadLettersAlarm, this.errorsAlarm, this.behindAlarm];
+  }
+
+  /**
+   * Reads the batch objects of every source and backfill and the lookups, writes findings:
+   * `s3:GetObject` on `source=*`, `backfill/*` and `lookups/*`; `s3:ListBucket` for `lookups/`;
+   * `s3:PutObject` on `findings/*` only with `If-None-Match`; the archive key through S3.
+   */
+  private grantArchiveAccess(archive: IArchiveBucket): void {
+    const grantee = this.function;
+    const read = ['source=*', 'backfill/*', 'lookups/*'].map((pattern) =>
+      archive.bucket.arnForObjects(`${archive.prefix}${pattern}`),
+    );
+    const findings = archive.bucket.arnForObjects(`${archive.prefix}${FINDINGS_PREFIX}*`);
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: read });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:ListBucket'],
+      resourceArns: [archive.bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${archive.prefix}lookups/*`] } },
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject'],
+      resourceArns: [findings],
+      conditions: { Null: { 's3:if-none-match': 'false' } },
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resourceArns: [archive.encryptionKey.keyArn],
+      conditions: viaS3For(archive.bucket.bucketArn, archive.prefix),
+    });
+    const reasons: Record<string, string> = {
+      'source=*':
+        "The detector reads every source's new batch objects, whose keys the collectors name per batch; it may not write there.",
+      'backfill/*':
+        "The detector reads the backfills' batch objects, whose keys name their range and batch; it may not write there.",
+      'lookups/*': 'The detector reads the vault and item names operators upload as CSV files of any name.',
+    };
+    for (const [pattern, reason] of Object.entries(reasons)) {
+      acknowledgeWildcardResource(
+        grantee,
+        archive.bucket.arnForObjects(`${archive.prefix}${pattern}`),
+        reason,
+      );
+    }
+    acknowledgeWildcardResource(
+      grantee,
+      findings,
+      'The detector writes each finding once under a new key named by its id, with If-None-Match.',
+    );
+  }
+
+  /** `dynamodb:GetItem`, `dynamodb:UpdateItem` on its `history#` and `finding#` items; the key through DynamoDB. */
+  private grantTable(key: kms.IKey): void {
+    const grantee = this.function;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+      resourceArns: [this.table.tableArn],
+      conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['history#*', 'finding#*'] } },
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+      resourceArns: [key.keyArn],
+      conditions: viaServiceFor('dynamodb', 'aws:dynamodb:tableName', [this.table.tableName]),
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:DescribeKey'],
+      resourceArns: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${Aws.REGION}.amazonaws.com` } },
+    });
+  }
+
+  /** `events:PutEvents` on the default bus with the detector's source only; `sns:Publish` on the security topic. */
+  private grantDelivery(): void {
+    const grantee = this.function;
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['events:PutEvents'],
+      resourceArns: [`arn:${Aws.PARTITION}:events:${Aws.REGION}:${Aws.ACCOUNT_ID}:event-bus/default`],
+      conditions: { StringEquals: { 'events:source': FINDING_EVENT_SOURCE } },
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sns:Publish'],
+      resourceArns: [this.securityTopic.topicArn],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resourceArns: [this.securityTopicKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` } },
+    });
+  }
+
+  /**
+   * On AWS metrics of the detector's own queue and function, which no other function can
+   * publish. There is no "no run" alarm: the detector runs only when objects arrive, and a
+   * quiet account writes none for hours; a stuck detector shows as an old message instead.
+   */
+  private createAlarms(deploymentName: string, functionName: string) {
+    const logGroup = this.function.logGroup.logGroupName;
+    const deadLetters = new cloudwatch.Alarm(this, 'DeadLetters', {
+      alarmName: `${deploymentName}-detector-dead-letters`,
+      alarmDescription:
+        `The detector of "${deploymentName}" failed ${DETECTOR_MAX_RECEIVES} times on a new archive object, whose notification now waits in ` +
+        `the dead-letter queue ${this.deadLetterQueue.queueName}. Its events have not been checked by the rules. The archive is not affected. ` +
+        `First: aws logs tail ${logGroup} --since 3h --filter-pattern ERROR names the object and the error (a body that does not match its ` +
+        'body-sha256: run verify on that source). Once fixed, move the messages back: aws sqs start-message-move-task --source-arn ' +
+        `${this.deadLetterQueue.queueArn}. README: Operate > Detector.`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const errors = new cloudwatch.Alarm(this, 'Errors', {
+      alarmName: `${deploymentName}-detector-errors`,
+      alarmDescription:
+        `Invocations of the detector ${functionName} failed as a whole (not one object): most often invalid DETECTION_SETTINGS ` +
+        `(the error names the field; fix the detections section of the config and deploy), a timeout or a missing permission. ` +
+        `Notifications wait on the queue and come back. First: aws logs tail ${logGroup} --since 1h --filter-pattern ERROR. ` +
+        'README: Operate > Detector.',
+      metric: this.function.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const behind = new cloudwatch.Alarm(this, 'Behind', {
+      alarmName: `${deploymentName}-detector-behind`,
+      alarmDescription:
+        `A new archive object has waited over an hour for the detector of "${deploymentName}": findings are late. The archive is not ` +
+        `affected. First: check the ${deploymentName}-detector-errors alarm and the function's throttles, then aws logs tail ${logGroup} ` +
+        '--since 2h --filter-pattern ERROR (an object failing again and again). README: Operate > Detector.',
+      metric: this.queue.metricApproximateAgeOfOldestMessage({
+        statistic: 'Maximum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 3600,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    return { deadLetters, errors, behind };
+  }
+}
+
+/** Properties of a {@link DetectorStack}. */
+export interface DetectorStackProps
+  extends Omit<ArchiveDetectorProps, 'archive' | 'alarmTopic' | 'tableKey'> {
+  /** The archive, from the parent stack. */
+  readonly archive: IArchiveBucket;
+  /** The operations alarm topic, from the parent stack. */
+  readonly alarmTopic: sns.ITopic;
+  /** The deployment key, from the parent stack. */
+  readonly tableKey: kms.IKey;
+}
+
+/**
+ * The detector in a nested stack of its own: the parent template is close to CloudFormation's
+ * 1 MB at 150 sources, and what a deployment adds now lives apart. Shared resources arrive as
+ * named parameters, as in the source stacks.
+ */
+export class DetectorStack extends NestedStack {
+  public readonly detector: ArchiveDetector;
+
+  constructor(scope: Construct, id: string, props: DetectorStackProps) {
+    super(scope, id, { description: `1Password Events detector of "${props.deploymentName}"` });
+    const param = (name: string, value: string): string => {
+      this.setParameter(name, value);
+      return new CfnParameter(this, name, { type: 'String' }).valueAsString;
+    };
+    const archiveKey = kms.Key.fromKeyArn(
+      this,
+      'ArchiveKey',
+      param('ArchiveKeyArn', props.archive.encryptionKey.keyArn),
+    );
+    const archive = ArchiveBucket.fromArchiveAttributes(this, 'Archive', {
+      bucketArn: param('ArchiveBucketArn', props.archive.bucket.bucketArn),
+      bucketName: param('ArchiveBucketName', props.archive.bucket.bucketName),
+      encryptionKey: archiveKey,
+      prefix: props.archive.prefix,
+    });
+    // The archive and the state table share the deployment key.
+    const tableKey =
+      props.tableKey === props.archive.encryptionKey
+        ? archiveKey
+        : kms.Key.fromKeyArn(this, 'TableKey', param('TableKeyArn', props.tableKey.keyArn));
+    const alarmTopic = sns.Topic.fromTopicArn(
+      this,
+      'AlarmTopic',
+      param('AlarmTopicArn', props.alarmTopic.topicArn),
+    );
+    this.detector = new ArchiveDetector(this, 'Detector', { ...props, archive, alarmTopic, tableKey });
+  }
+}
