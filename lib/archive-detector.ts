@@ -1,4 +1,4 @@
-import { Aws, CfnParameter, Duration, NestedStack, RemovalPolicy } from 'aws-cdk-lib';
+import { Aws, Duration, NestedStack, RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -13,10 +13,11 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FINDING_EVENT_SOURCE } from '../lambdas/shared/detections/finding';
-import { ArchiveBucket, FINDINGS_PREFIX, type IArchiveBucket } from './archive-bucket';
+import { FINDINGS_PREFIX, type IArchiveBucket } from './archive-bucket';
 import { HouseNodejsFunction } from './house-nodejs-function';
 import { viaS3For, viaServiceFor } from './kms-conditions';
 import { acknowledgeRule, acknowledgeWildcardResource } from './nag';
+import { ParentValues } from './nested-imports';
 
 /** The detector's handler, relative to the repository root. */
 export const DETECTOR_ENTRY = 'lambdas/detector/handler.ts';
@@ -386,31 +387,15 @@ export class DetectorStack extends NestedStack {
 
   constructor(scope: Construct, id: string, props: DetectorStackProps) {
     super(scope, id, { description: `1Password Events detector of "${props.deploymentName}"` });
-    const param = (name: string, value: string): string => {
-      this.setParameter(name, value);
-      return new CfnParameter(this, name, { type: 'String' }).valueAsString;
-    };
-    const archiveKey = kms.Key.fromKeyArn(
-      this,
-      'ArchiveKey',
-      param('ArchiveKeyArn', props.archive.encryptionKey.keyArn),
-    );
-    const archive = ArchiveBucket.fromArchiveAttributes(this, 'Archive', {
-      bucketArn: param('ArchiveBucketArn', props.archive.bucket.bucketArn),
-      bucketName: param('ArchiveBucketName', props.archive.bucket.bucketName),
-      encryptionKey: archiveKey,
-      prefix: props.archive.prefix,
-    });
+    const parent = new ParentValues(this);
+    const archiveKey = parent.archiveKey(props.archive);
+    const archive = parent.archive(props.archive, archiveKey);
     // The archive and the state table share the deployment key.
     const tableKey =
       props.tableKey === props.archive.encryptionKey
         ? archiveKey
-        : kms.Key.fromKeyArn(this, 'TableKey', param('TableKeyArn', props.tableKey.keyArn));
-    const alarmTopic = sns.Topic.fromTopicArn(
-      this,
-      'AlarmTopic',
-      param('AlarmTopicArn', props.alarmTopic.topicArn),
-    );
+        : kms.Key.fromKeyArn(this, 'TableKey', parent.param('TableKeyArn', props.tableKey.keyArn));
+    const alarmTopic = parent.alarmTopic(props.alarmTopic);
     this.detector = new ArchiveDetector(this, 'Detector', { ...props, archive, alarmTopic, tableKey });
   }
 }

@@ -1,11 +1,11 @@
-import { CfnParameter, Duration, NestedStack } from 'aws-cdk-lib';
+import { Duration, NestedStack } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import { ArchiveBucket, type IArchiveBucket } from './archive-bucket';
+import type { IArchiveBucket } from './archive-bucket';
 import {
   dropOffCeilingHours,
   dropOffHours,
@@ -14,6 +14,7 @@ import {
   type SourceConfig,
   scheduleMinutes,
 } from './config';
+import { ParentValues } from './nested-imports';
 import { SourceCollector } from './source-collector';
 import { type IStateTable, StateTable } from './state-table';
 
@@ -67,21 +68,10 @@ export class SourceStack extends NestedStack {
     super(scope, id, { description: `1Password Events collector of source ${props.source.name}` });
     const { source } = props;
 
-    const param = (name: string, value: string): string => {
-      this.setParameter(name, value);
-      return new CfnParameter(this, name, { type: 'String' }).valueAsString;
-    };
-    const key = kms.Key.fromKeyArn(
-      this,
-      'ArchiveKey',
-      param('ArchiveKeyArn', props.archive.encryptionKey.keyArn),
-    );
-    const archive = ArchiveBucket.fromArchiveAttributes(this, 'Archive', {
-      bucketArn: param('ArchiveBucketArn', props.archive.bucket.bucketArn),
-      bucketName: param('ArchiveBucketName', props.archive.bucket.bucketName),
-      encryptionKey: key,
-      prefix: props.archive.prefix,
-    });
+    const parent = new ParentValues(this);
+    const param = parent.param.bind(parent);
+    const key = parent.archiveKey(props.archive);
+    const archive = parent.archive(props.archive, key);
     const stateKey = kms.Key.fromKeyArn(
       this,
       'StateKey',
@@ -91,11 +81,7 @@ export class SourceStack extends NestedStack {
       tableArn: param('StateTableArn', props.state.table.tableArn),
       encryptionKey: stateKey,
     });
-    const alarmTopic = sns.Topic.fromTopicArn(
-      this,
-      'AlarmTopic',
-      param('AlarmTopicArn', props.alarmTopic.topicArn),
-    );
+    const alarmTopic = parent.alarmTopic(props.alarmTopic);
 
     const scheduleGroup = scheduler.ScheduleGroup.fromScheduleGroupName(
       this,
