@@ -6,7 +6,7 @@ import { FileArchive } from '../../lambdas/shared/archive/file-archive';
 import { parseBatchKey, streamPrefix } from '../../lambdas/shared/archive/format';
 import { type ArchiveSource, S3ArchiveSource } from '../../lambdas/shared/archive/source';
 import { DetectionEngine } from '../../lambdas/shared/detections/engine';
-import { type EventView, viewEvent } from '../../lambdas/shared/detections/event-view';
+import { type EventView, viewBatch } from '../../lambdas/shared/detections/event-view';
 import type { Finding } from '../../lambdas/shared/detections/finding';
 import { MemoryHistory } from '../../lambdas/shared/detections/history';
 import { type DetectionSettings, detectionSettingsSchema } from '../../lambdas/shared/detections/settings';
@@ -195,28 +195,10 @@ async function readEvents(archive: ArchiveSource, options: DetectOptions): Promi
       const object = await archive.open(entry.key);
       const chunks: Buffer[] = [];
       for await (const chunk of object.body) chunks.push(Buffer.from(chunk));
-      const lines = gunzipSync(Buffer.concat(chunks)).toString('utf8').split('\n');
-      lines.forEach((text, index) => {
-        if (text === '') return;
-        let raw: unknown;
-        try {
-          raw = JSON.parse(text);
-        } catch {
-          return;
-        }
-        if (raw === null || typeof raw !== 'object') return;
-        const record = raw as Record<string, unknown>;
-        const view = viewEvent(
-          {
-            stream,
-            uuid: String(record.uuid ?? `${entry.key}:${index + 1}`),
-            key: entry.key,
-            line: index + 1,
-          },
-          record,
-        );
+      const body = gunzipSync(Buffer.concat(chunks)).toString('utf8');
+      for (const view of viewBatch(body, stream, entry.key)) {
         if (view.time !== undefined && view.time >= options.since) events.push(view);
-      });
+      }
     }
   }
   return events.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));

@@ -11,7 +11,7 @@ import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { MetadataKey, parseBatchKey } from '../shared/archive/format';
 import { deliver, type FindingClaims, type FindingSink } from '../shared/detections/delivery';
 import { DetectionEngine } from '../shared/detections/engine';
-import { type EventView, viewEvent } from '../shared/detections/event-view';
+import { type EventView, viewBatch } from '../shared/detections/event-view';
 import type { History } from '../shared/detections/history';
 import type { AnyRule } from '../shared/detections/rule';
 import type { DetectionSettings } from '../shared/detections/settings';
@@ -205,26 +205,6 @@ async function readEvents(
       key,
     );
   }
-  const events: EventView[] = [];
-  body
-    .toString('utf8')
-    .split('\n')
-    .forEach((text, index) => {
-      if (text === '') return;
-      let raw: unknown;
-      try {
-        raw = JSON.parse(text);
-      } catch {
-        return;
-      }
-      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
-      const record = raw as Record<string, unknown>;
-      events.push(
-        viewEvent(
-          { stream, uuid: String(record.uuid ?? `${key}:${index + 1}`), key, line: index + 1 },
-          record,
-        ),
-      );
-    });
+  const events = viewBatch(body.toString('utf8'), stream, key);
   return events.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
 }

@@ -111,3 +111,27 @@ export function viewEvent(ref: EventRef, raw: Record<string, unknown>): EventVie
     itemUuid: text(raw.item_uuid),
   };
 }
+
+/**
+ * The events of one archive object's NDJSON body, each with its key and line, in the order
+ * they stand. A line that is not a JSON object is left out: the archive keeps it, and no rule
+ * can judge it. An event without a uuid is named by its key and line.
+ */
+export function viewBatch(body: string, stream: EventType, key: string): EventView[] {
+  const views: EventView[] = [];
+  body.split('\n').forEach((text, index) => {
+    if (text === '') return;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return;
+    const record = raw as Record<string, unknown>;
+    views.push(
+      viewEvent({ stream, uuid: String(record.uuid ?? `${key}:${index + 1}`), key, line: index + 1 }, record),
+    );
+  });
+  return views;
+}
