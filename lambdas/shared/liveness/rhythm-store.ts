@@ -16,9 +16,10 @@ export interface LoadedRhythm {
 
 /**
  * The rhythms of a source's streams, one small item each in the state table (672 bytes of
- * slots). A rhythm is written only when a slot changed, and only over the version read: of
- * two runs that learned at once, the second's write is dropped, which costs the model a few
- * minutes of learning and never a wrong verdict (both learned from the same events).
+ * slots). A rhythm is written only when a slot changed, and only over the version read: should
+ * another run have written it since (a run whose lease lapsed while it wrote), this write is
+ * dropped. That costs the model one run's learning, and no run's verdict: each judges by
+ * what it read and learned itself.
  */
 export class RhythmStore {
   constructor(
