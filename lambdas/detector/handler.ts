@@ -1,9 +1,9 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy from '@middy/core';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { Dimension, METRICS_NAMESPACE, MetricName } from '../shared/metric-names';
-import { createLogger } from '../shared/observability';
+import { createLogger, publishMetrics } from '../shared/observability';
 import { buildDetectorDependencies } from './dependencies';
 import { type DetectorDependencies, type DetectorMetrics, detectBatch } from './detector';
 
@@ -23,11 +23,7 @@ const metrics: DetectorMetrics = {
 };
 
 function publish(dimensions: Record<string, string>, add: (m: Metrics) => void): void {
-  const m = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: 'op-events-detector' });
-  m.clearDefaultDimensions();
-  m.addDimensions(dimensions);
-  add(m);
-  if (m.hasStoredMetrics()) m.publishStoredMetrics();
+  publishMetrics(METRICS_NAMESPACE, 'op-events-detector', dimensions, add);
 }
 
 // Built on the first invocation and reused while warm; a bad environment or bad settings fail

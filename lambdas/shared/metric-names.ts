@@ -49,6 +49,10 @@ export const MetricName = {
   findingsDelivered: 'FindingsDelivered',
   /** [] Notifications the detector failed and left for SQS to deliver again (Count, only when > 0). */
   detectorFailures: 'DetectorFailures',
+  /** [Source] OCSF records the transformer wrote, each once (Count, only when > 0). */
+  ocsfRecordsWritten: 'OcsfRecordsWritten',
+  /** [] Notifications the OCSF transformer failed and left for SQS to deliver again (Count, only when > 0). */
+  ocsfFailures: 'OcsfFailures',
 } as const;
 
 export type ApiErrorKind =

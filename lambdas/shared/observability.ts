@@ -81,10 +81,23 @@ export class EmfMetricsSink implements MetricsSink {
   }
 
   private publish(dimensions: Record<string, string>, add: (metrics: Metrics) => void): void {
-    const metrics = new Metrics({ namespace: this.namespace, serviceName: SERVICE_NAME });
-    metrics.clearDefaultDimensions();
-    metrics.addDimensions(dimensions);
-    add(metrics);
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+    publishMetrics(this.namespace, SERVICE_NAME, dimensions, add);
   }
+}
+
+/**
+ * One EMF document of the metrics `add` stores, with exactly `dimensions` (no Powertools
+ * `service` dimension): a custom metric is billed per distinct set of dimensions.
+ */
+export function publishMetrics(
+  namespace: string,
+  serviceName: string,
+  dimensions: Record<string, string>,
+  add: (metrics: Metrics) => void,
+): void {
+  const metrics = new Metrics({ namespace, serviceName });
+  metrics.clearDefaultDimensions();
+  metrics.addDimensions(dimensions);
+  add(metrics);
+  if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
 }

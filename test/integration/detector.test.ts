@@ -3,8 +3,6 @@
  * If-None-Match decided as S3 does), history and finding claims in dynalite, EventBridge and
  * SNS stubbed (no local server). Objects are crafted here with the collector's metadata.
  */
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
@@ -12,15 +10,11 @@ import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type LocalAws, startLocalAws } from '../../dev/local/aws';
 import { ensureStateTable } from '../../dev/local/state-table';
-import {
-  type DetectorDependencies,
-  detectableObject,
-  detectBatch,
-  notifiedObjects,
-} from '../../lambdas/detector/detector';
+import { type DetectorDependencies, detectBatch } from '../../lambdas/detector/detector';
 import { parseDetectionSettings, parseDetectorEnv } from '../../lambdas/detector/env';
 import { RULES } from '../../lambdas/detector/rules';
-import { batchKey, MetadataKey } from '../../lambdas/shared/archive/format';
+import { batchObject, notifiedObjects } from '../../lambdas/shared/archive/consumer';
+import { batchKey } from '../../lambdas/shared/archive/format';
 import {
   EventBridgeSink,
   FindingClaims,
@@ -30,6 +24,7 @@ import {
 import { DynamoHistory } from '../../lambdas/shared/detections/history';
 import { S3Names } from '../../lambdas/shared/detections/names';
 import type { EventType } from '../../lambdas/shared/event-types';
+import { objectCreatedRecord, putBatchObject } from '../support/archive-objects';
 import { MemoryLog } from '../support/environment';
 import { strictS3Client } from '../support/strict-s3';
 
@@ -82,40 +77,9 @@ describe('the detector', () => {
     log,
   });
 
-  /** Writes a batch object as the collector would: gzip NDJSON with its body's SHA-256 in the metadata. */
-  const put = async (
-    stream: EventType,
-    seq: number,
-    events: object[],
-    options: { corrupt?: boolean } = {},
-  ) => {
-    const key = batchKey('', 'acme', stream, '2026-11-28', seq);
-    const body = Buffer.from(events.map((event) => `${JSON.stringify(event)}\n`).join(''));
-    const sha256 = createHash('sha256').update(body).digest('hex');
-    await aws.clients.s3.send(
-      new PutObjectCommand({
-        Bucket: aws.bucket,
-        Key: key,
-        Body: gzipSync(options.corrupt ? Buffer.concat([body, Buffer.from('{"uuid":"X"}\n')]) : body),
-        ContentEncoding: 'gzip',
-        ContentType: 'application/x-ndjson',
-        Metadata: { [MetadataKey.sha256]: sha256 },
-      }),
-    );
-    return key;
-  };
-  /** An SQS record carrying S3's "Object Created" event as the EventBridge rule forwards it. */
-  const record = (key: string, messageId = key): SQSRecord =>
-    ({
-      messageId,
-      body: JSON.stringify({
-        version: '0',
-        source: 'aws.s3',
-        'detail-type': 'Object Created',
-        detail: { bucket: { name: aws.bucket }, object: { key, size: 100 } },
-      }),
-      attributes: { ApproximateReceiveCount: '1' },
-    }) as unknown as SQSRecord;
+  const put = (stream: EventType, seq: number, events: object[], options: { corrupt?: boolean } = {}) =>
+    putBatchObject(aws.clients.s3, aws.bucket, stream, seq, events, options);
+  const record = (key: string, messageId = key): SQSRecord => objectCreatedRecord(aws.bucket, key, messageId);
 
   /** An administrator grants herself a vault and changes the firewall; half an hour later she reveals its root key. */
   const attack = async () => {
@@ -214,12 +178,12 @@ describe('the detector', () => {
   });
 
   it('ignores digests, findings, lookups and other buckets, and reads backfills', async () => {
-    expect(detectableObject('', 'digests/source=acme/000000000001.json')).toBeUndefined();
-    expect(detectableObject('', 'findings/source=acme/dt=2026-11-28/abc.json')).toBeUndefined();
-    expect(detectableObject('', 'lookups/vaults/vaults.csv')).toBeUndefined();
-    expect(detectableObject('p/', batchKey('', 'acme', 'auditevents', '2026-11-28', 1))).toBeUndefined();
+    expect(batchObject('', 'digests/source=acme/000000000001.json')).toBeUndefined();
+    expect(batchObject('', 'findings/source=acme/dt=2026-11-28/abc.json')).toBeUndefined();
+    expect(batchObject('', 'lookups/vaults/vaults.csv')).toBeUndefined();
+    expect(batchObject('p/', batchKey('', 'acme', 'auditevents', '2026-11-28', 1))).toBeUndefined();
     expect(
-      detectableObject(
+      batchObject(
         'p/',
         `p/backfill/2026-11-01_2026-11-02/${batchKey('', 'acme', 'itemusages', '2026-11-28', 3)}`,
       ),
