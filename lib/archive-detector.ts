@@ -1,22 +1,27 @@
 import { Aws, Duration, NestedStack, RemovalPolicy } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as events from 'aws-cdk-lib/aws-events';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambdaEvents from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FINDING_EVENT_SOURCE } from '../lambdas/shared/detections/finding';
 import { FINDINGS_PREFIX, type IArchiveBucket } from './archive-bucket';
+import {
+  archiveConsumerQueues,
+  CONSUMER_MAX_RECEIVES,
+  type ConsumerWording,
+  consumeQueue,
+  consumerAlarms,
+} from './archive-consumer';
 import { HouseNodejsFunction } from './house-nodejs-function';
 import { viaS3For, viaServiceFor } from './kms-conditions';
-import { acknowledgeRule, acknowledgeWildcardResource } from './nag';
+import { acknowledgeWildcardResource } from './nag';
 import { ParentValues } from './nested-imports';
 
 /** The detector's handler, relative to the repository root. */
@@ -31,7 +36,17 @@ export function detectorRoleName(deploymentName: string): string {
 }
 
 /** Receives of a notification before it moves to the detector's dead-letter queue. */
-export const DETECTOR_MAX_RECEIVES = 5;
+export const DETECTOR_MAX_RECEIVES = CONSUMER_MAX_RECEIVES;
+
+const DETECTOR_WORDING: ConsumerWording = {
+  label: 'detector',
+  who: 'the detector',
+  missing: 'Its events have not been checked by the rules.',
+  late: 'findings are late',
+  commonFailure:
+    'invalid DETECTION_SETTINGS (the error names the field; fix the detections section of the config and deploy)',
+  readme: 'Operate > Detector',
+};
 
 /** Properties of an {@link ArchiveDetector}. */
 export interface ArchiveDetectorProps {
@@ -117,42 +132,15 @@ export class ArchiveDetector extends Construct {
       this.securityTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    acknowledgeRule(
-      this.deadLetterQueue,
-      'AwsSolutions-SQS3',
-      `This queue is itself a dead-letter queue: the detector's, where a notification goes after ${DETECTOR_MAX_RECEIVES} failed receives; the ${deploymentName}-detector-dead-letters alarm fires on the first message.`,
-    );
-    this.queue = new sqs.Queue(this, 'Queue', {
-      // SSE-SQS: EventBridge sends to it without a key policy grant on any key of the archive.
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-      // Six times the function's timeout, as Lambda advises for SQS event sources.
-      visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
-      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: DETECTOR_MAX_RECEIVES },
-    });
-
-    // S3 sends every event of the bucket to the default bus (the bucket's EventBridge
-    // notifications); this rule takes the new batch objects of collectors and backfills.
-    this.rule = new events.Rule(this, 'NewArchiveObjects', {
+    const queues = archiveConsumerQueues(this, {
+      archive,
+      wording: DETECTOR_WORDING,
       description: `New objects of the 1Password Events archive "${deploymentName}" for its detector`,
-      eventPattern: {
-        source: ['aws.s3'],
-        detailType: ['Object Created'],
-        detail: {
-          bucket: { name: [archive.bucket.bucketName] },
-          object: {
-            key: [{ prefix: `${archive.prefix}source=` }, { prefix: `${archive.prefix}backfill/` }],
-          },
-        },
-      },
-      targets: [new targets.SqsQueue(this.queue)],
+      timeout,
     });
+    this.queue = queues.queue;
+    this.deadLetterQueue = queues.deadLetterQueue;
+    this.rule = queues.rule;
 
     const role = new iam.Role(this, 'FunctionRole', {
       roleName: detectorRoleName(deploymentName),
@@ -176,15 +164,8 @@ export class ArchiveDetector extends Construct {
       timeout,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
-    this.function.addEventSource(
-      new lambdaEvents.SqsEventSource(this.queue, {
-        batchSize: 10,
-        maxBatchingWindow: Duration.seconds(10),
-        reportBatchItemFailures: true,
-        // Two at a time: enough for a backlog, and little contention on the history items.
-        maxConcurrency: 2,
-      }),
-    );
+    // Two at a time: enough for a backlog, and little contention on the history items.
+    consumeQueue(this.function, this.queue, { maxConcurrency: 2 });
     this.grantArchiveAccess(archive);
     this.grantTable(props.tableKey);
     this.grantDelivery();
@@ -199,7 +180,13 @@ export class ArchiveDetector extends Construct {
       }),
     );
 
-    const alarms = this.createAlarms(deploymentName, functionName);
+    const alarms = consumerAlarms(this, {
+      deploymentName,
+      wording: DETECTOR_WORDING,
+      fn: this.function,
+      functionName,
+      queues,
+    });
     this.deadLettersAlarm = alarms.deadLetters;
     this.errorsAlarm = alarms.errors;
     this.behindAlarm = alarms.behind;
@@ -308,61 +295,6 @@ export class ArchiveDetector extends Construct {
       resourceArns: [this.securityTopicKey.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `sns.${Aws.REGION}.amazonaws.com` } },
     });
-  }
-
-  /**
-   * On AWS metrics of the detector's own queue and function, which no other function can
-   * publish. There is no "no run" alarm: the detector runs only when objects arrive, and a
-   * quiet account writes none for hours; a stuck detector shows as an old message instead.
-   */
-  private createAlarms(deploymentName: string, functionName: string) {
-    const logGroup = this.function.logGroup.logGroupName;
-    const deadLetters = new cloudwatch.Alarm(this, 'DeadLetters', {
-      alarmName: `${deploymentName}-detector-dead-letters`,
-      alarmDescription:
-        `The detector of "${deploymentName}" failed ${DETECTOR_MAX_RECEIVES} times on a new archive object, whose notification now waits in ` +
-        `the dead-letter queue ${this.deadLetterQueue.queueName}. Its events have not been checked by the rules. The archive is not affected. ` +
-        `First: aws logs tail ${logGroup} --since 3h --filter-pattern ERROR names the object and the error (a body that does not match its ` +
-        'body-sha256: run verify on that source). Once fixed, move the messages back: aws sqs start-message-move-task --source-arn ' +
-        `${this.deadLetterQueue.queueArn}. README: Operate > Detector.`,
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        statistic: 'Maximum',
-        period: Duration.minutes(5),
-      }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const errors = new cloudwatch.Alarm(this, 'Errors', {
-      alarmName: `${deploymentName}-detector-errors`,
-      alarmDescription:
-        `Invocations of the detector ${functionName} failed as a whole (not one object): most often invalid DETECTION_SETTINGS ` +
-        `(the error names the field; fix the detections section of the config and deploy), a timeout or a missing permission. ` +
-        `Notifications wait on the queue and come back. First: aws logs tail ${logGroup} --since 1h --filter-pattern ERROR. ` +
-        'README: Operate > Detector.',
-      metric: this.function.metricErrors({ statistic: 'Sum', period: Duration.minutes(5) }),
-      threshold: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const behind = new cloudwatch.Alarm(this, 'Behind', {
-      alarmName: `${deploymentName}-detector-behind`,
-      alarmDescription:
-        `A new archive object has waited over an hour for the detector of "${deploymentName}": findings are late. The archive is not ` +
-        `affected. First: check the ${deploymentName}-detector-errors alarm and the function's throttles, then aws logs tail ${logGroup} ` +
-        '--since 2h --filter-pattern ERROR (an object failing again and again). README: Operate > Detector.',
-      metric: this.queue.metricApproximateAgeOfOldestMessage({
-        statistic: 'Maximum',
-        period: Duration.minutes(5),
-      }),
-      threshold: 3600,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 2,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    return { deadLetters, errors, behind };
   }
 }
 

@@ -321,6 +321,32 @@ const configSchema = z
           .default([]),
       })
       .prefault({}),
+    ocsf: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        securityLake: z
+          .strictObject({
+            sourcePrefix: z
+              .string()
+              .regex(
+                /^[a-z0-9][a-z0-9-]{0,4}$/,
+                'must be 1 to 5 lower-case letters, digits or "-": a custom source name is <sourcePrefix>-<class>, at most 20 characters',
+              )
+              .default('1p'),
+            sourceVersion: z
+              .string()
+              .regex(/^[A-Za-z0-9.-]{1,32}$/, 'must be a version such as "1.0"')
+              .default('1.0'),
+            externalId: z
+              .string()
+              .regex(
+                /^[\w+=,.@:/-]{2,1224}$/,
+                'must be 2 to 1224 letters, digits or +=,.@:/-_: the external id the provider roles require',
+              ),
+          })
+          .optional(),
+      })
+      .prefault({}),
     sources: z
       .array(sourceSchema)
       .min(1, 'must list at least one source')
