@@ -19,10 +19,19 @@ export const NOTIFICATION_MAX_RECEIVES = 5;
  * (cli/backfill-naming.ts), the notary's `digests/source=<source>/…` and the detector's `findings/source=<source>/…`.
  * All are write-once for every principal (see {@link ArchiveBucket}); lookups, under `lookups/`, are meant to be replaced.
  */
-export const WRITE_ONCE_KEY_PATTERNS = ['source=*', 'backfill/*', 'digests/*', 'findings/*'] as const;
+export const WRITE_ONCE_KEY_PATTERNS = [
+  'source=*',
+  'backfill/*',
+  'digests/*',
+  'findings/*',
+  'ocsf/*',
+] as const;
 
 /** Below the archive prefix, where the notary writes its signed digests (lambdas/shared/archive/digest.ts). */
 export const DIGESTS_PREFIX = 'digests/';
+
+/** Below the archive prefix, where the OCSF transformer writes when there is no Security Lake (lambdas/ocsf-transformer/). */
+export const OCSF_PREFIX = 'ocsf/';
 
 /** Below the archive prefix, where the detector writes its findings (lambdas/shared/detections/delivery.ts). */
 export const FINDINGS_PREFIX = 'findings/';
@@ -456,32 +465,39 @@ export class ArchiveBucket extends Construct implements IArchiveBucket {
    * `If-None-Match` like every archive key.
    */
   public restrictDigestWrites(notaryRole: iam.IRole): void {
-    this.bucket.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'DenyDigestWritesExceptTheNotary',
-        effect: iam.Effect.DENY,
-        principals: [new iam.AnyPrincipal()],
-        actions: ['s3:PutObject'],
-        resources: [this.bucket.arnForObjects(`${this.prefix}${DIGESTS_PREFIX}*`)],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': notaryRole.roleArn } },
-      }),
-    );
+    this.restrictWritesTo(DIGESTS_PREFIX, notaryRole, 'DenyDigestWritesExceptTheNotary');
   }
 
   /**
-   * Lets only `detectorRole` write under `findings/`: a Deny for every other principal, so
-   * nobody plants a finding, or fills the key of one not yet raised. Writes there carry
-   * `If-None-Match` like every archive key.
+   * Lets only `detectorRole` write under `findings/`: nobody plants a finding, or fills the key
+   * of one not yet raised.
    */
   public restrictFindingWrites(detectorRole: iam.IRole): void {
+    this.restrictWritesTo(FINDINGS_PREFIX, detectorRole, 'DenyFindingWritesExceptTheDetector');
+  }
+
+  /**
+   * Lets only `transformerRole` write under `ocsf/`: the OCSF output is derived from the
+   * archive, and nobody else may add records to it.
+   */
+  public restrictOcsfWrites(transformerRole: iam.IRole): void {
+    this.restrictWritesTo(OCSF_PREFIX, transformerRole, 'DenyOcsfWritesExceptTheTransformer');
+  }
+
+  /**
+   * A Deny of `s3:PutObject` under `folder` for every principal but `role`, whatever its
+   * identity policy allows (administrators' `s3:*` included). Writes there carry
+   * `If-None-Match` like every archive key.
+   */
+  private restrictWritesTo(folder: string, role: iam.IRole, sid: string): void {
     this.bucket.addToResourcePolicy(
       new iam.PolicyStatement({
-        sid: 'DenyFindingWritesExceptTheDetector',
+        sid,
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutObject'],
-        resources: [this.bucket.arnForObjects(`${this.prefix}${FINDINGS_PREFIX}*`)],
-        conditions: { ArnNotEquals: { 'aws:PrincipalArn': detectorRole.roleArn } },
+        resources: [this.bucket.arnForObjects(`${this.prefix}${folder}*`)],
+        conditions: { ArnNotEquals: { 'aws:PrincipalArn': role.roleArn } },
       }),
     );
   }

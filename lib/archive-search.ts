@@ -108,6 +108,8 @@ export class ArchiveSearch extends Construct {
   public readonly analystPolicy: iam.ManagedPolicy;
   /** Named queries, by saved query id. */
   public readonly namedQueries: Readonly<Record<string, athena.CfnNamedQuery>>;
+  /** The Glue database of the tables and views (and of the OCSF tables, when there are). */
+  public readonly database: glue.CfnDatabase;
   /** Glue tables and views, by name. */
   public readonly tables: Readonly<Record<string, glue.CfnTable>>;
 
@@ -143,6 +145,7 @@ export class ArchiveSearch extends Construct {
         description: '1Password Events archive: one table per event stream, lookups, and views with names',
       },
     });
+    this.database = database;
 
     const bucketRoot = `s3://${props.archive.bucket.bucketName}/${props.archive.prefix}`;
     const tables: Record<string, glue.CfnTable> = {};

@@ -13,7 +13,8 @@ import { ArchiveBucket, WRITE_ONCE_KEY_PATTERNS } from './archive-bucket';
 import { ArchiveDashboard } from './archive-dashboard';
 import { DetectorStack, detectorRoleName } from './archive-detector';
 import { ArchiveNotary } from './archive-notary';
-import { ArchiveSearch } from './archive-search';
+import { OcsfStack, ocsfRoleName } from './archive-ocsf';
+import { ArchiveSearch, DEFAULT_PARTITION_START } from './archive-search';
 import { type DeploymentConfig, detectionSettingsJson, sourceId } from './config';
 import {
   addBucketGuardrails,
@@ -50,6 +51,8 @@ export class ArchiveStack extends Stack {
   public readonly notary: ArchiveNotary;
   /** The detector, in its nested stack; absent unless `detections.enabled`. */
   public readonly detector?: DetectorStack;
+  /** The OCSF transformer, in its nested stack; absent unless `ocsf.enabled`. */
+  public readonly ocsf?: OcsfStack;
   /** Alarms on changes to the archive's protections; absent with `guardrails.changeAlarms: false`. */
   public readonly guardrailAlarms?: GuardrailAlarms;
 
@@ -91,9 +94,10 @@ export class ArchiveStack extends Stack {
         ? { noncurrentVersionExpiration: Duration.days(archiveConfig.noncurrentExpireAfterDays) }
         : {}),
       accessLogRetention: Duration.days(archiveConfig.accessLogRetentionDays),
-      // The detector's rule reads the bucket's events on the default bus, which leaves the SIEM
+      // The detector's and the OCSF transformer's rules read the bucket's events on the default bus, which leaves the SIEM
       // queue's notification configuration as it is (S3 allows no second queue on the same prefix).
-      eventBridgeNotifications: config.notifications.eventBridge || config.detections.enabled,
+      eventBridgeNotifications:
+        config.notifications.eventBridge || config.detections.enabled || config.ocsf.enabled,
       sqsNotifications: config.notifications.sqs,
       alarmNamePrefix: config.name,
     });
@@ -169,6 +173,28 @@ export class ArchiveStack extends Stack {
       deploymentAlarms.push(...this.detector.detector.alarms);
     }
 
+    const databaseName = config.name.replace(/-/g, '_');
+    const partitionStart = config.archive.expireAfterDays
+      ? `NOW-${config.archive.expireAfterDays}DAYS`
+      : undefined;
+    if (config.ocsf.enabled) {
+      const { securityLake } = config.ocsf;
+      this.ocsf = new OcsfStack(this, 'Ocsf', {
+        archive: this.archive,
+        alarmTopic: this.alarmTopic,
+        deploymentName: config.name,
+        databaseName,
+        // The same first day as the archive's tables, in Security Lake's eventDay format.
+        partitionStart: partitionStart ?? DEFAULT_PARTITION_START.replaceAll('-', ''),
+        logRetention: config.collector.logRetentionDays as logs.RetentionDays,
+        ...(securityLake ? { securityLake } : {}),
+      });
+      if (!securityLake) {
+        this.archive.restrictOcsfWrites(iam.Role.fromRoleName(this, 'OcsfRole', ocsfRoleName(config.name)));
+      }
+      deploymentAlarms.push(...this.ocsf.ocsf.alarms);
+    }
+
     this.dashboard = new ArchiveDashboard(this, 'Dashboard', {
       dashboardName: config.name,
       collectorTimeout: Duration.seconds(config.collector.timeoutSeconds),
@@ -187,13 +213,13 @@ export class ArchiveStack extends Stack {
     this.search = new ArchiveSearch(this, 'Search', {
       archive: this.archive,
       sourceNames: config.sources.map((source) => source.name),
-      databaseName: config.name.replace(/-/g, '_'),
+      databaseName,
       accessLogBucket: this.archive.accessLogBucket,
       notaryKey: this.notary.signingKey,
-      ...(config.archive.expireAfterDays
-        ? { partitionStart: `NOW-${config.archive.expireAfterDays}DAYS` }
-        : {}),
+      ...(partitionStart ? { partitionStart } : {}),
     });
+    // The OCSF tables join the search database.
+    this.ocsf?.nestedStackResource?.addDependency(this.search.database);
 
     this.guardrailAlarms = this.addGuardrails(config);
     this.addOutputs(config);

@@ -475,6 +475,15 @@ const configSchema = z
       });
     }
 
+    if (config.ocsf.securityLake && !config.ocsf.enabled) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ocsf', 'securityLake'],
+        message:
+          'is set but ocsf.enabled is false: set "enabled": true to write OCSF to Security Lake, or remove securityLake',
+      });
+    }
+
     const { reservedConcurrency, accountConcurrencyQuota } = config.collector;
     if (reservedConcurrency && accountConcurrencyQuota !== undefined) {
       const floor = unreservedConcurrencyFloor(accountConcurrencyQuota);

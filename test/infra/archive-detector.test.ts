@@ -2,7 +2,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { parseDetectionSettings } from '../../lambdas/detector/env';
 import { detectionSettingsJson, parseConfig } from '../../lib/config';
-import { synth, withArchive } from './helpers';
+import { expectConsumerAlarms, synth, withArchive } from './helpers';
 
 describe('the detector', () => {
   const deployment = synth(
@@ -192,21 +192,7 @@ describe('the detector', () => {
   });
 
   it('alarms on dead letters, failed invocations and a backlog, to the operations topic, saying what to do', () => {
-    nested.resourceCountIs('AWS::CloudWatch::Alarm', 3);
-    for (const name of ['dead-letters', 'errors', 'behind']) {
-      const [alarm] = Object.values(
-        nested.findResources('AWS::CloudWatch::Alarm', {
-          Properties: {
-            AlarmName: `op-events-archive-detector-${name}`,
-            AlarmActions: [{ Ref: 'AlarmTopicArn' }],
-            OKActions: [{ Ref: 'AlarmTopicArn' }],
-          },
-        }),
-      );
-      expect(JSON.stringify(alarm?.Properties.AlarmDescription)).toMatch(
-        /First: .*README: Operate > Detector/,
-      );
-    }
+    expectConsumerAlarms(nested, 'detector', /README: Operate > Detector/);
   });
 
   it('has no unacknowledged cdk-nag finding', () => {

@@ -133,7 +133,7 @@ describe('archive stack (shared resources)', () => {
       });
     });
 
-    it('refuses, for every principal, a write of an archive, backfill, digest or finding key without If-None-Match', () => {
+    it('refuses, for every principal, a write of an archive, backfill, digest, finding or OCSF key without If-None-Match', () => {
       const prefixed = synth(withArchive({ archive: { prefix: '1password/' }, sources: [{ name: 'prod' }] }));
       const objects = (pattern: string) => ({
         'Fn::Join': ['', [{ 'Fn::GetAtt': [Match.stringLikeRegexp('^ArchiveBucket'), 'Arn'] }, pattern]],
@@ -151,6 +151,7 @@ describe('archive stack (shared resources)', () => {
                 objects('/1password/backfill/*'),
                 objects('/1password/digests/*'),
                 objects('/1password/findings/*'),
+                objects('/1password/ocsf/*'),
                 objects('/1password/source=*'),
               ],
               Condition: { Null: { 's3:if-none-match': 'true' } },

@@ -87,3 +87,26 @@ export function resourcesOf(
 ): Record<string, { Properties: Record<string, unknown> }> {
   return template.findResources(type) as Record<string, { Properties: Record<string, unknown> }>;
 }
+
+/**
+ * Asserts a consumer's three alarms (dead letters, failed invocations, a backlog): each named
+ * `op-events-archive-<label>-…`, sent to the operations topic when it fires and when it clears,
+ * and saying what to check first and where the runbook is.
+ */
+export function expectConsumerAlarms(template: Template, label: string, runbook: RegExp): void {
+  template.resourceCountIs('AWS::CloudWatch::Alarm', 3);
+  for (const name of ['dead-letters', 'errors', 'behind']) {
+    const [alarm] = Object.values(
+      template.findResources('AWS::CloudWatch::Alarm', {
+        Properties: {
+          AlarmName: `op-events-archive-${label}-${name}`,
+          AlarmActions: [{ Ref: 'AlarmTopicArn' }],
+          OKActions: [{ Ref: 'AlarmTopicArn' }],
+        },
+      }),
+    );
+    expect(alarm).toBeDefined();
+    expect(JSON.stringify(alarm?.Properties.AlarmDescription)).toMatch(/First: /);
+    expect(JSON.stringify(alarm?.Properties.AlarmDescription)).toMatch(runbook);
+  }
+}

@@ -13,7 +13,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { type EvaluationResult, runSimulation, type Simulation } from '@cloud-copilot/iam-simulate';
-import type { CfnElement } from 'aws-cdk-lib';
+import type { CfnElement, NestedStack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CfnResolver, type CfnResource, type CfnTemplate } from './cfn-resolver';
 import { REPO_ROOT, synth, withArchive } from './helpers';
@@ -36,6 +36,7 @@ const deployment = synth(
     notifications: { sqs: true },
     guardrails: { breakGlassRoleArns: [BREAK_GLASS_ARN] },
     detections: { enabled: true },
+    ocsf: { enabled: true },
     sources: [{ name: 'prod' }, { name: 'acme' }],
   }),
 );
@@ -183,19 +184,18 @@ const notary = (() => {
   };
 })();
 
-/** The detector as IAM sees it: its named role and the identity policies attached to it, from its nested stack. */
-const detector = (() => {
-  const nested = deployment.stack.detector;
-  if (!nested?.nestedStackResource) throw new Error('no detector');
+/** A consumer (the detector, the OCSF transformer) as IAM sees it: its named role and the identity policies attached to it, from its nested stack. */
+function consumerOf(nested: NestedStack | undefined, name: string) {
+  if (!nested?.nestedStackResource) throw new Error(`no ${name}`);
   const stackId = deployment.stack.getLogicalId(nested.nestedStackResource as CfnElement);
   const template = Template.fromStack(nested).toJSON() as CfnTemplate;
   const resolver = new CfnResolver(template, {
     account: ACCOUNT,
     region: REGION,
-    stackName: `${deployment.stack.stackName}-detector`,
+    stackName: `${deployment.stack.stackName}-${name}`,
     parameters: parent.resolve(property(parentTemplate.Resources[stackId], 'Parameters')),
   });
-  const roleId = only(logicalIds(template, 'AWS::IAM::Role'), 'detector role');
+  const roleId = only(logicalIds(template, 'AWS::IAM::Role'), `${name} role`);
   return {
     roleArn: resolver.getAtt(roleId, 'Arn'),
     identityPolicies: logicalIds(template, 'AWS::IAM::Policy', (resource) =>
@@ -205,7 +205,10 @@ const detector = (() => {
       policy: resolver.resolve(property(template.Resources[id], 'PolicyDocument')),
     })),
   };
-})();
+}
+
+const detector = consumerOf(deployment.stack.detector, 'detector');
+const transformer = consumerOf(deployment.stack.ocsf, 'ocsf');
 
 const prod = collectorOf('prod');
 const acme = collectorOf('acme');
@@ -214,6 +217,7 @@ const objectKey = (source: string) =>
 const prodObject = `${bucketArn}/${objectKey('prod')}`;
 const prodDigest = `${bucketArn}/digests/source=prod/000000000042.json`;
 const prodFinding = `${bucketArn}/findings/source=prod/dt=2026-11-28/0123456789abcdef0123456789abcdef.json`;
+const ocsfObject = `${bucketArn}/ocsf/ext/1password-authentication/region=${REGION}/accountId=${ACCOUNT}/eventDay=20261128/signinattempts-000000000007-0123456789abcdef.parquet`;
 
 /** What every request to S3 over TLS carries. */
 const TLS = { 'aws:SecureTransport': 'true', 's3:TlsVersion': '1.3' };
@@ -638,6 +642,52 @@ const MATRIX: Row[] = [
     request: 'GetObject of a digest',
     expected: 'ImplicitlyDenied',
     simulation: s3(detector, 's3:GetObject', prodDigest),
+  },
+  {
+    actor: 'the OCSF transformer',
+    request: 'PutObject of an OCSF object, If-None-Match',
+    expected: 'Allowed',
+    simulation: s3(transformer, 's3:PutObject', ocsfObject, IF_NONE_MATCH),
+  },
+  {
+    actor: 'the OCSF transformer',
+    request: 'PutObject of an OCSF object without If-None-Match (an overwrite)',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyArchiveWritesWithoutIfNoneMatch'],
+    simulation: s3(transformer, 's3:PutObject', ocsfObject),
+  },
+  {
+    actor: 'the OCSF transformer',
+    request: 'PutObject of a batch on a source prefix',
+    expected: 'ImplicitlyDenied',
+    simulation: s3(transformer, 's3:PutObject', prodObject, IF_NONE_MATCH),
+  },
+  {
+    actor: 'the OCSF transformer',
+    request: 'PutObject of a finding',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyFindingWritesExceptTheDetector'],
+    simulation: s3(transformer, 's3:PutObject', prodFinding, IF_NONE_MATCH),
+  },
+  {
+    actor: 'the OCSF transformer',
+    request: 'GetObject of a batch on a source prefix',
+    expected: 'Allowed',
+    simulation: s3(transformer, 's3:GetObject', prodObject),
+  },
+  {
+    actor: 'the detector',
+    request: 'PutObject of an OCSF object, If-None-Match',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyOcsfWritesExceptTheTransformer'],
+    simulation: s3(detector, 's3:PutObject', ocsfObject, IF_NONE_MATCH),
+  },
+  {
+    actor: 'administrator with s3:*',
+    request: 'PutObject of an OCSF object, If-None-Match',
+    expected: 'ExplicitlyDenied',
+    deniedBy: ['DenyOcsfWritesExceptTheTransformer'],
+    simulation: s3(admin, 's3:PutObject', ocsfObject, IF_NONE_MATCH),
   },
   {
     actor: 'collector of prod',
