@@ -8,7 +8,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import { classSlug, defaultSourceLocation } from '../lambdas/shared/ocsf/layout';
-import { parquetColumns } from '../lambdas/shared/ocsf/parquet';
+import { hiveType, parquetColumns } from '../lambdas/shared/ocsf/parquet';
 import { OCSF_CLASSES, type OcsfClass } from '../lambdas/shared/ocsf/record';
 import { type IArchiveBucket, OCSF_PREFIX } from './archive-bucket';
 import {
@@ -89,7 +89,6 @@ const AWS_CUSTOM_RESOURCE_PROVIDER_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 const PARQUET_SERDE = 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe';
 const PARQUET_INPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat';
 const PARQUET_OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat';
-const HIVE_TYPES = { INT32: 'int', INT64: 'bigint', STRING: 'string', JSON: 'string' } as const;
 
 /**
  * The OCSF transformer (README, "OCSF"): a consumer of the archive like the detector, with a
@@ -359,7 +358,7 @@ export class ArchiveOcsf extends Construct {
         databaseName: props.databaseName,
         tableInput: {
           name: ocsfTableName(ocsfClass),
-          description: `1Password events as OCSF 1.1.0 ${ocsfClass.name} (${ocsfClass.uid}) records; object attributes are JSON text`,
+          description: `1Password events as OCSF 1.1.0 ${ocsfClass.name} (${ocsfClass.uid}) records (unmapped and entity.data as JSON text)`,
           tableType: 'EXTERNAL_TABLE',
           parameters: {
             EXTERNAL: 'TRUE',
@@ -378,7 +377,7 @@ export class ArchiveOcsf extends Construct {
           },
           partitionKeys: ['region', 'account_id', 'event_day'].map((name) => ({ name, type: 'string' })),
           storageDescriptor: {
-            columns: parquetColumns(ocsfClass).map(([name, kind]) => ({ name, type: HIVE_TYPES[kind] })),
+            columns: parquetColumns(ocsfClass).map(([name, shape]) => ({ name, type: hiveType(shape) })),
             location,
             inputFormat: PARQUET_INPUT_FORMAT,
             outputFormat: PARQUET_OUTPUT_FORMAT,

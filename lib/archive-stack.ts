@@ -219,7 +219,7 @@ export class ArchiveStack extends Stack {
       ...(partitionStart ? { partitionStart } : {}),
     });
     // The OCSF tables join the search database.
-    this.ocsf?.nestedStackResource?.addDependency(this.search.database);
+    this.ocsf?.nestedStackResource?.addResourceDependency(this.search.database);
 
     this.guardrailAlarms = this.addGuardrails(config);
     this.addOutputs(config);

@@ -20,12 +20,20 @@ const KEY = 'archive/source=prod/type=auditevents/dt=2026-02-27/000000000042.ndj
 const buffer = (bytes: Uint8Array): ArrayBuffer =>
   bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 
-/** What a reader gives back, as the record it was written from: numbers for longs, no empty cells. */
-function asRecord(row: Record<string, unknown>): JsonObject {
+/**
+ * What a reader gives back, as the record it was written from: numbers for longs, no empty
+ * cells, and the JSON text of `unmapped` and `entity.data` parsed.
+ */
+function asRecord(row: unknown, path = ''): JsonObject[string] | undefined {
+  if (row === null || row === undefined) return undefined;
+  if (typeof row === 'bigint') return Number(row);
+  if (path === 'unmapped' || path === 'entity.data') return JSON.parse(row as string);
+  if (Array.isArray(row)) return row.map((item) => asRecord(item, `${path}[]`) ?? null);
+  if (typeof row !== 'object') return row as JsonObject[string];
   const out: JsonObject = {};
   for (const [name, value] of Object.entries(row)) {
-    if (value === null || value === undefined) continue;
-    out[name] = (typeof value === 'bigint' ? Number(value) : value) as JsonObject[string];
+    const kept = asRecord(value, path === '' ? name : `${path}.${name}`);
+    if (kept !== undefined) out[name] = kept;
   }
   return out;
 }
@@ -40,25 +48,38 @@ describe('Parquet', () => {
     expect(records.length).toBeGreaterThan(0);
     const file = buffer(toParquet(ocsfClass, records));
     const rows = await parquetReadObjects({ file, compressors: PARQUET_DECOMPRESSORS });
-    expect(rows.map(asRecord)).toEqual(records);
+    expect(rows.map((row) => asRecord(row))).toEqual(records);
   });
 
-  it('declares each class its own schema: typed scalars and JSON objects', () => {
+  it('declares each class its own nested schema: objects as groups, arrays as lists, typed scalars', () => {
     const records = REAL_SHAPES.signinattempts.map((text) => mapEvent('signinattempts', JSON.parse(text)));
     const file = buffer(toParquet(OCSF_CLASSES.authentication, records));
     const schema = parquetSchema(parquetMetadata(file));
+    const child = (node: typeof schema, name: string) => {
+      const found = node.children.find((c) => c.element.name === name);
+      if (!found) throw new Error(`no ${name}`);
+      return found;
+    };
     const types = Object.fromEntries(
-      schema.children.map((c) => [c.element.name, c.element.converted_type ?? c.element.type]),
+      schema.children.map((c) => [c.element.name, c.element.converted_type ?? c.element.type ?? 'GROUP']),
     );
     expect(types).toMatchObject({
       time: 'INT64',
       class_uid: 'INT32',
       type_uid: 'INT64',
       class_name: 'UTF8',
-      metadata: 'JSON',
-      user: 'JSON',
-      unmapped: 'JSON',
+      metadata: 'GROUP',
+      user: 'GROUP',
+      src_endpoint: 'GROUP',
+      unmapped: 'UTF8',
     });
+    expect(child(child(child(schema, 'metadata'), 'product'), 'name').element).toMatchObject({
+      type: 'BYTE_ARRAY',
+      converted_type: 'UTF8',
+    });
+    const coordinates = child(child(child(schema, 'src_endpoint'), 'location'), 'coordinates');
+    expect(coordinates.element.converted_type).toBe('LIST');
+    expect(coordinates.children[0]?.children[0]?.element.type).toBe('DOUBLE');
     expect(schema.children.map((c) => c.element.name)).toEqual(
       parquetColumns(OCSF_CLASSES.authentication).map(([name]) => name),
     );
@@ -68,6 +89,17 @@ describe('Parquet', () => {
     const record = mapEvent('signinattempts', JSON.parse(REAL_SHAPES.signinattempts[0] ?? '{}'));
     const extra = { ...record, observables: [] } as OcsfRecord;
     expect(() => toParquet(OCSF_CLASSES.authentication, [extra])).toThrow(UnmappedColumnError);
+    const nested = {
+      ...record,
+      metadata: { ...(record.metadata as JsonObject), labels: ['x'] },
+    } as OcsfRecord;
+    expect(() => toParquet(OCSF_CLASSES.authentication, [nested])).toThrow(
+      /no Parquet column for "metadata.labels"/,
+    );
+    const wrongType = { ...record, user: 'alice' } as OcsfRecord;
+    expect(() => toParquet(OCSF_CLASSES.authentication, [wrongType])).toThrow(
+      /"user" is "alice", not an object/,
+    );
     expect(() => toParquet(OCSF_CLASSES.accountChange, [record])).toThrow(UnmappedColumnError);
   });
 });
