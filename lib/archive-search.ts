@@ -83,6 +83,13 @@ export interface ArchiveSearchProps {
    * @default DEFAULT_PARTITION_START
    */
   readonly partitionStart?: string;
+
+  /**
+   * Tables of the database made elsewhere (the OCSF tables), with the archive folder they read:
+   * analysts may read their definitions and that folder.
+   * @default - none
+   */
+  readonly externalTables?: { readonly names: readonly string[]; readonly folder: string };
 }
 
 /**
@@ -116,6 +123,7 @@ export class ArchiveSearch extends Construct {
   private readonly archive: IArchiveBucket;
   private readonly sourceNames: readonly string[];
   private readonly notaryKey: kms.IKey | undefined;
+  private readonly externalTables: ArchiveSearchProps['externalTables'];
 
   constructor(scope: Construct, id: string, props: ArchiveSearchProps) {
     super(scope, id);
@@ -134,6 +142,7 @@ export class ArchiveSearch extends Construct {
     }
     this.archive = props.archive;
     this.notaryKey = props.notaryKey;
+    this.externalTables = props.externalTables;
     this.sourceNames = [...props.sourceNames];
     this.databaseName = props.databaseName;
     this.workGroupName = props.databaseName;
@@ -382,7 +391,7 @@ export class ArchiveSearch extends Construct {
     const { bucket, encryptionKey, prefix } = this.archive;
     const catalog = `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:catalog`;
     const databaseArn = `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:database/${this.databaseName}`;
-    const tableArns = Object.keys(this.tables).map(
+    const tableArns = [...Object.keys(this.tables), ...(this.externalTables?.names ?? [])].map(
       (name) =>
         `arn:${Aws.PARTITION}:glue:${Aws.REGION}:${Aws.ACCOUNT_ID}:table/${this.databaseName}/${name}`,
     );
@@ -393,6 +402,7 @@ export class ArchiveSearch extends Construct {
       `${prefix}${BACKFILL_PREFIX}`,
       `${prefix}${LOOKUPS_PREFIX}`,
       ...(this.notaryKey ? [`${prefix}${DIGESTS_PREFIX}`] : []),
+      ...(this.externalTables ? [`${prefix}${this.externalTables.folder}`] : []),
     ];
     // The archive's objects and the query results, by their buckets' encryption context.
     const viaS3 = viaServiceFor('s3', 'aws:s3:arn', [
@@ -502,6 +512,14 @@ export class ArchiveSearch extends Construct {
             [
               bucket.arnForObjects(`${prefix}${DIGESTS_PREFIX}*`),
               'verify reads every digest the notary signed; the notary names a new key for each one.',
+            ] as [string, string],
+          ]
+        : []),
+      ...(this.externalTables
+        ? [
+            [
+              bucket.arnForObjects(`${prefix}${this.externalTables.folder}*`),
+              `Athena reads the objects of ${this.externalTables.names.join(', ')}, one per archive object, class and day.`,
             ] as [string, string],
           ]
         : []),

@@ -9,11 +9,12 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { ArchiveBucket, WRITE_ONCE_KEY_PATTERNS } from './archive-bucket';
+import { OCSF_CLASSES } from '../lambdas/shared/ocsf/record';
+import { ArchiveBucket, OCSF_PREFIX, WRITE_ONCE_KEY_PATTERNS } from './archive-bucket';
 import { ArchiveDashboard } from './archive-dashboard';
 import { DetectorStack, detectorRoleName } from './archive-detector';
 import { ArchiveNotary } from './archive-notary';
-import { OcsfStack, ocsfRoleName } from './archive-ocsf';
+import { OcsfStack, ocsfRoleName, ocsfTableName } from './archive-ocsf';
 import { ArchiveSearch, DEFAULT_PARTITION_START } from './archive-search';
 import { type DeploymentConfig, detectionSettingsJson, sourceId } from './config';
 import {
@@ -217,6 +218,9 @@ export class ArchiveStack extends Stack {
       accessLogBucket: this.archive.accessLogBucket,
       notaryKey: this.notary.signingKey,
       ...(partitionStart ? { partitionStart } : {}),
+      ...(this.ocsf && !config.ocsf.securityLake
+        ? { externalTables: { names: Object.values(OCSF_CLASSES).map(ocsfTableName), folder: OCSF_PREFIX } }
+        : {}),
     });
     // The OCSF tables join the search database.
     this.ocsf?.nestedStackResource?.addResourceDependency(this.search.database);

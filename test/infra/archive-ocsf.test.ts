@@ -161,6 +161,16 @@ describe('the OCSF output in the archive bucket', () => {
     expect(ocsfStack).toBeDefined();
   });
 
+  it("lets the archive's analysts read the OCSF tables and objects", () => {
+    const [analyst] = Object.values(parent.findResources('AWS::IAM::ManagedPolicy'));
+    const statements = analyst?.Properties.PolicyDocument.Statement as Array<{ Sid: string }>;
+    const text = (sid: string) => JSON.stringify(statements.find((s) => s.Sid === sid));
+    expect(text('ReadTheTableDefinitions')).toContain(':table/op_events_archive/ocsf_authentication');
+    expect(text('ReadTheTableDefinitions')).toContain(':table/op_events_archive/ocsf_group_management');
+    expect(text('ReadTheArchive')).toContain('/1password/ocsf/*');
+    expect(text('ListTheArchive')).toContain('1password/ocsf/*');
+  });
+
   it('alarms on dead letters, failed invocations and a backlog, saying what to do', () => {
     expectConsumerAlarms(nested, 'ocsf', /README: Operate > OCSF transformer/);
   });
