@@ -7,10 +7,7 @@ import { OCSF_CLASSES } from '../shared/ocsf/record';
 const destinationSchema = z.object({
   location: z
     .string()
-    .regex(
-      /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]\/(.+\/)?$/,
-      'must be s3://<bucket>/<prefix>/ (a prefix ending in "/")',
-    ),
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/, 'must be s3://<bucket>/<prefix>/'),
   roleArn: z.string().startsWith('arn:', 'must be the ARN of the role to write as').optional(),
 });
 
@@ -98,7 +95,9 @@ function parseDestinations(text: string): Map<number, OcsfDestination> | string 
   }
   const destinations = new Map<number, OcsfDestination>();
   for (const [uid, { location, roleArn }] of Object.entries(parsed.data)) {
-    const [, bucket = '', prefix = ''] = /^s3:\/\/([^/]+)\/(.*)$/.exec(location) ?? [];
+    const [, bucket = '', path = ''] = /^s3:\/\/([^/]+)\/?(.*)$/.exec(location) ?? [];
+    // Security Lake gives its locations with or without the closing slash.
+    const prefix = path === '' || path.endsWith('/') ? path : `${path}/`;
     destinations.set(Number(uid), { bucket, prefix, ...(roleArn ? { roleArn } : {}) });
   }
   return destinations;

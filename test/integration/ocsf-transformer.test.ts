@@ -4,8 +4,11 @@
  * Events are every published event shape the project keeps as fixtures.
  */
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
+import { mockClient } from 'aws-sdk-client-mock';
 import { parquetReadObjects } from 'hyparquet';
 import { type LocalAws, startLocalAws } from '../../dev/local/aws';
+import { buildTransformerDependencies } from '../../lambdas/ocsf-transformer/dependencies';
 import { parseTransformerEnv } from '../../lambdas/ocsf-transformer/env';
 import {
   type TransformerDependencies,
@@ -22,6 +25,8 @@ import { strictS3Client } from '../support/strict-s3';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
+// Security Lake's provider roles are assumed through STS, which has no local server.
+const sts = mockClient(STSClient);
 
 describe('the OCSF transformer', () => {
   let aws: LocalAws;
@@ -35,7 +40,11 @@ describe('the OCSF transformer', () => {
     log = new MemoryLog();
     outcomes = [];
   });
-  afterEach(() => aws.close());
+  afterEach(() => {
+    sts.reset();
+    return aws.close();
+  });
+  afterAll(() => sts.restore());
 
   /** Every class to `ocsf/1password-<uid>/` of the archive bucket, as a deployment without Security Lake. */
   const deps = (): TransformerDependencies => {
@@ -184,6 +193,53 @@ describe('the OCSF transformer', () => {
 
     expect(outcomes[0]).toMatchObject({ records: 1, rejectedLines: 1 });
     expect(log.lines.some((e) => /kept in the archive and left out of OCSF/.test(e.message))).toBe(true);
+  });
+
+  it('writes a Security Lake class as its provider role, with the external id, one client per role', async () => {
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIAPROVIDER',
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(Date.now() + 3_600_000),
+      },
+    });
+    const role = 'arn:aws:iam::123456789012:role/AmazonSecurityLake-Provider-1p-authentication-eu-west-1';
+    const deps = buildTransformerDependencies(
+      {
+        ARCHIVE_BUCKET: aws.bucket,
+        OCSF_REGION: REGION,
+        OCSF_ACCOUNT_ID: ACCOUNT,
+        OCSF_EXTERNAL_ID: 'op-events-7Hq2',
+        OCSF_DESTINATIONS: JSON.stringify(
+          Object.fromEntries(
+            Object.values(OCSF_CLASSES).map((c) => [
+              c.uid,
+              { location: 's3://aws-security-data-lake-eu-west-1-abc/ext/1p-x/1.0', roleArn: role },
+            ]),
+          ),
+        ),
+      },
+      log,
+    );
+    const destination = deps.destinations.get(OCSF_CLASSES.authentication.uid);
+    if (!destination) throw new Error('no destination');
+
+    const writer = deps.writerFor(destination);
+    const credentials = await writer.config.credentials();
+
+    expect(writer).not.toBe(deps.s3);
+    expect(deps.writerFor(destination)).toBe(writer);
+    expect(credentials.accessKeyId).toBe('ASIAPROVIDER');
+    expect(sts.commandCalls(AssumeRoleCommand)[0]?.args[0].input).toMatchObject({
+      RoleArn: role,
+      ExternalId: 'op-events-7Hq2',
+    });
+    expect(destination).toEqual({
+      bucket: 'aws-security-data-lake-eu-west-1-abc',
+      prefix: 'ext/1p-x/1.0/',
+      roleArn: role,
+    });
   });
 
   it('refuses an environment that misses a class or names a bad location, naming what to fix', () => {
