@@ -47,6 +47,34 @@ describe.each([
   });
 });
 
+describe('service-account-token-changed', () => {
+  const token = (minutes: number, actor: typeof ALICE, action: string) =>
+    audit(minutes, actor, {
+      action,
+      object_type: action.startsWith('t') ? 'sa' : 'satoken',
+      object_uuid: 'TOK',
+    });
+  const rotation = [
+    token(0, ALICE, 'create'),
+    token(2, ALICE, 'tverify'),
+    token(3, ALICE, 'trename'),
+    token(10, ALICE, 'revoke'),
+  ];
+  it('fires once on a rotation in one sitting, on its first change, and again in a later sitting', async () => {
+    const findings = await only('service-account-token-changed', [
+      ...rotation,
+      token(2 * 60, ALICE, 'create'),
+    ]);
+    expect(findings.map((f) => f.details.action)).toEqual(['create', 'create']);
+  });
+  it('does not group one administrator’s changes with another’s, nor beyond sittingMinutes', async () => {
+    const both = await only('service-account-token-changed', [...rotation, token(5, BOB, 'trevoke')]);
+    expect(both.map((f) => f.person?.email)).toEqual(['alice@example.com', 'bob@example.com']);
+    const short = settings({ rules: { 'service-account-token-changed': { sittingMinutes: 5 } } });
+    expect(await only('service-account-token-changed', rotation, { settings: short })).toHaveLength(2);
+  });
+});
+
 describe('mfa-change-burst', () => {
   const changes = (count: number, spacing: number) =>
     Array.from({ length: count }, (_, i) =>
