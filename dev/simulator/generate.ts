@@ -557,7 +557,7 @@ const AUDIT_SCENARIOS: readonly (readonly [Scenario, number, 'account'?])[] = [
   [simple('create', 'invite', (r) => `new.hire${r.int(1, 999)}@example.com`), 3],
   [onUser('provsn'), 2],
   [onUser('activate'), 2],
-  // Leavers: about one in six people a year, anyone, not the busiest (suspended, then deleted).
+  // Leavers: about one in five people a year, anyone, not the busiest (suspended, then deleted).
   [offboard('suspend'), 0.07],
   [onUser('reactive'), 1],
   [offboard('delete'), 0.05],
