@@ -24,6 +24,7 @@ import {
   type TimestampPrecision,
   truncate,
 } from './time';
+import { whereabouts } from './trips';
 import type { Feature, SimEvent } from './types';
 
 /** Roughly how often a value or field from a later API version shows up. */
@@ -106,10 +107,39 @@ export function createGenerator(random: Random, account: Account): EventGenerato
     const r = random.next();
     return account.people[Math.floor(r * r * account.people.length)] as Person;
   };
-  const location = (home: Place, absent: number, coordinates = true): Record<string, unknown> | undefined => {
+  /** Someone who can act at `ms`, with where they are: nobody signs in mid-flight. */
+  const personAt = (ms: number): { who: Person; place: Place; ip?: string } => {
+    for (let tries = 0; ; tries++) {
+      const who = person();
+      const where = whereabouts(who, ms);
+      if (where.at === 'away') return { who, place: where.place, ip: where.trip.ip };
+      if (where.at === 'home' || tries >= 20) return { who, place: who.home };
+    }
+  };
+  /** A device of the person, with the address of the place they are in. */
+  const deviceAt = (p: Person, ip: string | undefined): Device => {
+    const device = random.pick(p.devices);
+    return ip === undefined ? device : { ...device, client: { ...device.client, ip_address: ip } };
+  };
+  /**
+   * A report-only firewall rule lets a sign-in through and reports it: mostly a person abroad on
+   * a trip, else someone at home behind a VPN (a new address in their own country).
+   */
+  const reportedByFirewall = (ms: number): { who: Person; place: Place; ip: string; type: string } => {
+    const away = account.people.flatMap((who) => {
+      const where = whereabouts(who, ms);
+      return where.at === 'away' ? [{ who, place: where.place, ip: where.trip.ip }] : [];
+    });
+    if (away.length > 0) {
+      const traveller = random.pick(away);
+      const abroad = traveller.place.continent !== traveller.who.home.continent;
+      return { ...traveller, type: abroad ? 'continent_blocked' : 'country_blocked' };
+    }
+    const who = person();
+    return { who, place: who.home, ip: ipAddress(random), type: 'anonymous_blocked' };
+  };
+  const location = (at: Place, absent: number, coordinates = true): Record<string, unknown> | undefined => {
     if (random.chance(absent)) return undefined;
-    // Away from home now and then (a trip, a VPN exit); most events come from home.
-    const at = random.chance(0.002) ? random.pick(PLACES) : home;
     // Some geo lookups only resolve to a city, without coordinates.
     if (random.chance(0.1) || !coordinates) return { country: at.country, region: at.region, city: at.city };
     return {
@@ -141,14 +171,17 @@ export function createGenerator(random: Random, account: Account): EventGenerato
   const signInAttempt = (timestamp: string, at: Instant): SimEvent => {
     const rates = SHAPE_RATES.signin;
     const shape = accountShape();
-    const p = person();
     const category = random.weighted(SIGNIN_CATEGORY_WEIGHTS);
-    let type = random.pick(SIGNIN_TYPES_BY_CATEGORY[category]);
+    const reported = category === 'firewall_reported_success' ? reportedByFirewall(at.ms) : undefined;
+    const { who: p, place: here, ip: hereIp } = reported ?? personAt(at.ms);
+    let type = reported?.type ?? random.pick(SIGNIN_TYPES_BY_CATEGORY[category]);
     if (random.chance(UNKNOWN_ENUM_RATE)) type = random.pick(FUTURE_SIGNIN_TYPES);
     const firewall = category === 'firewall_failed' || category === 'firewall_reported_success';
-    const stranger = firewall || (category === 'credentials_failed' && random.chance(0.3));
-    const device = stranger ? strangerDevice(random) : random.pick(p.devices);
-    const where = stranger ? random.pick(PLACES) : p.home;
+    // Blocked attempts and some failures come from strangers anywhere; the rest from the person.
+    const stranger =
+      category === 'firewall_failed' || (category === 'credentials_failed' && random.chance(0.3));
+    const device = stranger ? strangerDevice(random) : deviceAt(p, hereIp);
+    const where = stranger ? random.pick(PLACES) : here;
     const client = clientOf(device);
     if (stranger) client.ip_address = ipAddress(random);
     let details: { value: string } | null | undefined = random.chance(rates.detailsAbsent) ? undefined : null;
@@ -191,7 +224,7 @@ export function createGenerator(random: Random, account: Account): EventGenerato
   const itemUsage = (timestamp: string, at: Instant): SimEvent => {
     const rates = SHAPE_RATES.itemUsage;
     const shape = accountShape();
-    const p = person();
+    const { who: p, place: here, ip: hereIp } = personAt(at.ms);
     const vault = random.pick(account.vaults);
     const item = random.pick(vault.items);
     let action: string = random.weighted(ITEM_ACTION_WEIGHTS);
@@ -208,28 +241,42 @@ export function createGenerator(random: Random, account: Account): EventGenerato
     event.item_uuid = item.uuid;
     if (!random.chance(rates.actionAbsent)) event.action = action;
     event.user = userDetails(p, shape);
-    event.client = spellClient(clientOf(random.pick(p.devices)));
-    const loc = location(p.home, rates.locationAbsent);
+    event.client = spellClient(clientOf(deviceAt(p, hereIp)));
+    const loc = location(here, rates.locationAbsent);
     if (loc) event.location = loc;
     if (shape.accountFields) event.account_uuid = account.uuid;
     return withExtras(event, at);
   };
 
+  /** Audit events still to come in the sitting the last one began. */
+  let followUps: { actor: ReturnType<typeof personAt>; shape: Shape; subject: Step }[] = [];
+  // An account has one firewall and one SSO set-up however many people it has: their changes
+  // come as often in a large account as in a team.
+  const teamsOf = Math.max(1, account.people.length / PEOPLE_PER_TEAM);
+  const scenarios = AUDIT_SCENARIOS.map(
+    ([scenario, weight, scope]) => [scenario, scope === 'account' ? weight / teamsOf : weight] as const,
+  );
   const auditEvent = (timestamp: string, at: Instant): SimEvent => {
     const rates = SHAPE_RATES.audit;
-    const shape: Shape = random.chance(rates.withoutIds)
+    // The rest of a sitting comes first: the same person, in the same place and shape, minutes later.
+    const sitting = followUps.shift();
+    const drawn: Shape = random.chance(rates.withoutIds)
       ? { accountFields: false, withoutIds: true }
       : accountShape();
-    const actor = person();
+    const shape = sitting?.shape ?? drawn;
+    const { who: actor, place: here, ip: hereIp } = sitting?.actor ?? personAt(at.ms);
     // An administrator acts on someone else; acting on oneself (a self-grant) is rare.
     let other = person();
     for (let retry = 0; other === actor && retry < 3; retry++) other = person();
-    const subject = random.weighted(AUDIT_SCENARIOS)(random, account, actor, other);
+    const { followedBy, ...subject } =
+      sitting?.subject ?? random.weighted(scenarios)(random, account, actor, other);
+    for (const next of followedBy ?? [])
+      followUps.push({ actor: { who: actor, place: here, ip: hereIp }, shape, subject: next });
     if (random.chance(UNKNOWN_ENUM_RATE)) {
       if (random.chance(0.5)) subject.action = random.pick(FUTURE_AUDIT_ACTIONS);
       else subject.object_type = random.pick(FUTURE_AUDIT_OBJECT_TYPES);
     }
-    const device = random.pick(actor.devices);
+    const device = deviceAt(actor, hereIp);
     const loginAt: Instant = { ms: at.ms - random.int(1_000, 8 * 3_600_000), ns: random.int(0, 999_999) };
     const event: SimEvent = { uuid: uuid(), timestamp };
     if (!shape.withoutIds) event.actor_uuid = actor.uuid;
@@ -249,7 +296,7 @@ export function createGenerator(random: Random, account: Account): EventGenerato
           device_uuid: device.uuid,
           ip: device.client.ip_address,
         };
-    const loc = location(actor.home, rates.locationAbsent, !shape.withoutIds);
+    const loc = location(here, rates.locationAbsent, !shape.withoutIds);
     if (loc) event.location = loc;
     return withExtras(event, at);
   };
@@ -280,15 +327,24 @@ export function createGenerator(random: Random, account: Account): EventGenerato
       }
       stamps.sort((a, b) => compareInstants(a.at, b.at));
       const build = builders[feature];
-      return stamps.map(({ at, style, offset }) => ({
-        event: build(
+      // A sitting does not outlast the range asked for: what is left of one is dropped.
+      followUps = [];
+      let previous: Instant | undefined;
+      return stamps.map(({ at: drawn, style, offset }) => {
+        let at = drawn;
+        // The next step of a sitting a few minutes after the last, on a whole second (every
+        // precision spells it); never later than drawn, so the order holds.
+        if (feature === 'auditevents' && followUps.length > 0 && previous) {
+          const soon = Math.ceil((previous.ms + random.int(30, 600) * 1000) / 1000) * 1000;
+          if (soon < drawn.ms) at = { ms: soon, ns: 0 };
+        }
+        previous = at;
+        const timestamp =
           style[1] === 'zoneless' && style[0] !== 'nanos'
             ? formatZoneless(at, style[0])
-            : formatRfc3339(at, style[0], offset),
-          at,
-        ),
-        at,
-      }));
+            : formatRfc3339(at, style[0], offset);
+        return { event: build(timestamp, at), at };
+      });
     },
   };
 }
@@ -371,7 +427,9 @@ type AuditSubject = {
   aux_details?: Record<string, unknown>;
   aux_info?: string;
 };
-type Scenario = (random: Random, account: Account, actor: Person, other: Person) => AuditSubject;
+/** What an actor does: one audit event, and the rest of the sitting it begins, in order. */
+type Step = AuditSubject & { followedBy?: readonly AuditSubject[] };
+type Scenario = (random: Random, account: Account, actor: Person, other: Person) => Step;
 
 /** The subject with its user details in the event's shape (without the v2 account fields). */
 function withShape(subject: AuditSubject, shape: Shape): AuditSubject {
@@ -408,6 +466,13 @@ const onUser =
 const onVault =
   (action: string): Scenario =>
   (r, a) => ({ action, object_type: 'vault', object_uuid: r.pick(a.vaults).uuid });
+/** A person offboarded: anyone in the account, as likely the quietest as the busiest. */
+const offboard =
+  (action: string): Scenario =>
+  (r, a) => {
+    const leaver = r.pick(a.people);
+    return { action, object_type: 'user', object_uuid: leaver.uuid, object_details: userDetails(leaver) };
+  };
 const vaultAccess =
   (action: string): Scenario =>
   (r, a, _actor, other) => ({
@@ -441,7 +506,11 @@ const simple =
     return subject;
   };
 
-const AUDIT_SCENARIOS: readonly (readonly [Scenario, number])[] = [
+/** The people of a team, for whom the weights of account-wide changes are set. */
+const PEOPLE_PER_TEAM = 20;
+
+/** What administrators do, by weight; `account`: a change to the account's own set-up. */
+const AUDIT_SCENARIOS: readonly (readonly [Scenario, number, 'account'?])[] = [
   [
     (r, _a, actor) => {
       const device = r.pick(actor.devices);
@@ -488,9 +557,10 @@ const AUDIT_SCENARIOS: readonly (readonly [Scenario, number])[] = [
   [simple('create', 'invite', (r) => `new.hire${r.int(1, 999)}@example.com`), 3],
   [onUser('provsn'), 2],
   [onUser('activate'), 2],
-  [onUser('suspend'), 0.5],
+  // Leavers: about one in five people a year, anyone, not the busiest (suspended, then deleted).
+  [offboard('suspend'), 0.07],
   [onUser('reactive'), 1],
-  [onUser('delete'), 0.3],
+  [offboard('delete'), 0.05],
   [onUser('begin'), 1],
   [onUser('complete'), 1],
   [onUser('changemp'), 3],
@@ -515,18 +585,27 @@ const AUDIT_SCENARIOS: readonly (readonly [Scenario, number])[] = [
     1,
   ],
   // Account-wide changes are rare in a real account: a few a year, not a week.
-  [(r, a) => ({ action: 'export', object_type: 'items', object_uuid: r.pick(a.vaults).uuid }), 0.1],
-  [(_r, a) => ({ action: 'updatfw', object_type: 'account', object_uuid: a.uuid }), 0.05],
-  [(_r, a) => ({ action: 'enblsso', object_type: 'sso', object_uuid: a.uuid }), 0.03],
+  // An export (a whole vault in a file) about as often as the firewall changes.
+  [(r, a) => ({ action: 'export', object_type: 'items', object_uuid: r.pick(a.vaults).uuid }), 0.05],
+  [(_r, a) => ({ action: 'updatfw', object_type: 'account', object_uuid: a.uuid }), 0.05, 'account'],
+  [(_r, a) => ({ action: 'enblsso', object_type: 'sso', object_uuid: a.uuid }), 0.03, 'account'],
+  // A token rotation, each service account's about twice a year: a new token, then the old
+  // one revoked, in one sitting; now and then a token revoked alone (an integration retired).
   [
-    (r, a) => ({
-      action: 'create',
-      object_type: 'satoken',
-      object_uuid: base32Id(r),
-      aux_uuid: r.pick(a.serviceAccounts),
-      aux_info: 'ci-deploy',
-    }),
-    0.2,
+    (r, a) => {
+      const serviceAccount = r.pick(a.serviceAccounts);
+      return {
+        action: 'create',
+        object_type: 'satoken',
+        object_uuid: base32Id(r),
+        aux_uuid: serviceAccount,
+        aux_info: 'ci-deploy',
+        followedBy: [
+          { action: 'revoke', object_type: 'satoken', object_uuid: base32Id(r), aux_uuid: serviceAccount },
+        ],
+      };
+    },
+    0.07,
   ],
   [
     (r, a) => ({
@@ -535,7 +614,7 @@ const AUDIT_SCENARIOS: readonly (readonly [Scenario, number])[] = [
       object_uuid: base32Id(r),
       aux_uuid: r.pick(a.serviceAccounts),
     }),
-    0.1,
+    0.02,
   ],
   [
     (r, a) => ({

@@ -15,6 +15,7 @@ import {
 } from './account';
 import { base32Id, createRandom, type Random } from './random';
 import { formatRfc3339, type Instant } from './time';
+import { distanceKm } from './trips';
 import type { Feature, SimEvent } from './types';
 
 export const STORY_NAMES = [
@@ -293,13 +294,4 @@ class Teller {
   private push(feature: Feature, at: Instant, event: SimEvent): void {
     this.events.push({ feature, event, at });
   }
-}
-
-function distanceKm(a: Place, b: Place): number {
-  const rad = (deg: number) => (deg * Math.PI) / 180;
-  const dLat = rad(b.latitude - a.latitude);
-  const dLon = rad(b.longitude - a.longitude);
-  const h =
-    Math.sin(dLat / 2) ** 2 + Math.cos(rad(a.latitude)) * Math.cos(rad(b.latitude)) * Math.sin(dLon / 2) ** 2;
-  return 2 * 6371 * Math.asin(Math.min(1, Math.sqrt(h)));
 }

@@ -47,6 +47,34 @@ describe.each([
   });
 });
 
+describe('service-account-token-changed', () => {
+  const token = (minutes: number, actor: typeof ALICE, action: string) =>
+    audit(minutes, actor, {
+      action,
+      object_type: action.startsWith('t') ? 'sa' : 'satoken',
+      object_uuid: 'TOK',
+    });
+  const rotation = [
+    token(0, ALICE, 'create'),
+    token(2, ALICE, 'tverify'),
+    token(3, ALICE, 'trename'),
+    token(10, ALICE, 'revoke'),
+  ];
+  it('fires once on a rotation in one sitting, on its first change, and again in a later sitting', async () => {
+    const findings = await only('service-account-token-changed', [
+      ...rotation,
+      token(2 * 60, ALICE, 'create'),
+    ]);
+    expect(findings.map((f) => f.details.action)).toEqual(['create', 'create']);
+  });
+  it('does not group one administrator’s changes with another’s, nor beyond sittingMinutes', async () => {
+    const both = await only('service-account-token-changed', [...rotation, token(5, BOB, 'trevoke')]);
+    expect(both.map((f) => f.person?.email)).toEqual(['alice@example.com', 'bob@example.com']);
+    const short = settings({ rules: { 'service-account-token-changed': { sittingMinutes: 5 } } });
+    expect(await only('service-account-token-changed', rotation, { settings: short })).toHaveLength(2);
+  });
+});
+
 describe('mfa-change-burst', () => {
   const changes = (count: number, spacing: number) =>
     Array.from({ length: count }, (_, i) =>
@@ -149,10 +177,41 @@ describe('vault-export and export-before-offboarding', () => {
   it('stay silent on a suspension 15 days after the export, and on fills', async () => {
     const story = [
       usage(0, BOB, { action: 'fill' }),
-      usage(1, BOB, { action: 'export' }),
+      audit(1, BOB, { action: 'export', object_type: 'items', object_uuid: 'vault-a' }),
       audit(15 * 24 * 60, ALICE, { action: 'suspend', object_type: 'user', object_uuid: BOB.uuid }),
     ];
     expect(await only('export-before-offboarding', story)).toEqual([]);
+  });
+  it('make one finding of an export sitting: the audit event and its items within the hour', async () => {
+    const story = [
+      audit(0, BOB, { action: 'export', object_type: 'items', object_uuid: 'vault-a' }),
+      ...['i1', 'i2', 'i3', 'i4'].map((item, i) =>
+        usage(0.1 * (i + 1), BOB, { action: 'export', item_uuid: item }),
+      ),
+      audit(2 * 60, BOB, { action: 'export', object_type: 'items', object_uuid: 'vault-b' }),
+    ];
+    const exports = await only('vault-export', story);
+    expect(exports.map((f) => f.details.stream)).toEqual(['auditevents', 'auditevents']);
+  });
+  it('count for offboarding only what is an export: a lone item export is not', async () => {
+    const story = [
+      usage(0, BOB, { action: 'export', item_uuid: 'i1' }),
+      usage(2 * 60, BOB, { action: 'export', item_uuid: 'i2' }),
+      audit(3 * 24 * 60, ALICE, { action: 'suspend', object_type: 'user', object_uuid: BOB.uuid }),
+    ];
+    expect(await run(story)).toEqual([]);
+  });
+  it('make one finding of a leaver suspended, then deleted', async () => {
+    const offboard = (minutes: number, action: string) =>
+      audit(minutes, ALICE, { action, object_type: 'user', object_uuid: BOB.uuid });
+    const story = [
+      audit(0, BOB, { action: 'export', object_type: 'items', object_uuid: 'vault-a' }),
+      offboard(24 * 60, 'suspend'),
+      offboard(5 * 24 * 60, 'delete'),
+    ];
+    expect(await only('export-before-offboarding', story)).toHaveLength(1);
+    const shorter = settings({ rules: { 'export-before-offboarding': { offboardingDays: 2 } } });
+    expect(await only('export-before-offboarding', story, { settings: shorter })).toHaveLength(2);
   });
 });
 

@@ -1,11 +1,15 @@
 import { describePerson } from '../../shared/detections/finding';
 import { defineRule } from '../../shared/detections/rule';
-import { isAudit, refOf, signalOf } from './helpers';
+import { DAY, firstInPeriod, isAudit, refOf, signalOf } from './helpers';
 import { exportKey } from './vault-export';
 
 const OFFBOARDING = new Set(['suspend', 'delete']);
 
-/** A person suspended or deleted within days of exporting vault data: what leavers take with them. */
+/**
+ * A person suspended or deleted within days of exporting vault data: what leavers take with
+ * them. An export is what vault-export counts as one (the audit event, or items exported
+ * together), and a leaver suspended, then deleted within `offboardingDays`, makes one finding.
+ */
 export const exportBeforeOffboarding = defineRule({
   id: 'export-before-offboarding',
   title: 'Export shortly before the person was suspended or deleted',
@@ -14,13 +18,15 @@ export const exportBeforeOffboarding = defineRule({
   runbook:
     'The person exported vault data and was then offboarded. Involve HR and legal; rotate every secret in the exported vaults (the linked events name them), starting with shared infrastructure credentials.',
   streams: ['auditevents'],
-  defaults: {},
-  async evaluate(event, { history }) {
+  defaults: { offboardingDays: 30 },
+  async evaluate(event, { settings, history }) {
     if (!isAudit(event, OFFBOARDING, new Set(['user'])) || !event.objectUuid) return [];
     const exports = (await history.recall(exportKey(event.objectUuid), event.time ?? 0)).filter(
       (entry) => entry.at <= (event.time ?? 0),
     );
     if (exports.length === 0) return [];
+    const leaver = `export-before-offboarding:${event.objectUuid}`;
+    if (!(await firstInPeriod(history, leaver, event, settings.offboardingDays * DAY))) return [];
     const target = event.raw.object_details
       ? describePerson(viewTarget(event.raw.object_details))
       : event.objectUuid;

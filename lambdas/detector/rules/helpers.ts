@@ -123,21 +123,31 @@ export function auditChangeRule(rule: {
   did: string;
   /** See {@link Rule.enabledByDefault}. */
   enabledByDefault?: boolean;
-}): Rule<Record<string, never>> {
+  /**
+   * When given, one actor's changes within this many minutes (the tunable `sittingMinutes`) are
+   * one sitting and make one finding, on the first: a change and its follow-ups, not a finding each.
+   */
+  sittingMinutes?: number;
+}): Rule<Record<string, number>> {
   const actions = new Set(rule.actions);
   const objectTypes = rule.objectTypes ? new Set(rule.objectTypes) : undefined;
-  return defineRule({
+  return defineRule<Record<string, number>>({
     id: rule.id,
     title: rule.title,
     severity: rule.severity,
     mitre: rule.mitre,
     runbook: rule.runbook,
     streams: ['auditevents'],
-    defaults: {},
+    defaults: rule.sittingMinutes === undefined ? {} : { sittingMinutes: rule.sittingMinutes },
     ...(rule.enabledByDefault === undefined ? {} : { enabledByDefault: rule.enabledByDefault }),
-    evaluate(event) {
+    async evaluate(event, { settings, history }) {
       if (!isAudit(event, actions, objectTypes) && !(event.stream === 'auditevents' && rule.also?.(event)))
         return [];
+      const sitting = settings.sittingMinutes;
+      if (sitting !== undefined && event.person.id) {
+        const key = `${rule.id}:${event.person.id}`;
+        if (!(await firstInPeriod(history, key, event, sitting * MINUTE))) return [];
+      }
       return [
         signalOf(
           event,

@@ -2,7 +2,11 @@ import { auditChangeRule } from './helpers';
 
 const TOKEN_ACTIONS = new Set(['trename', 'tverify', 'trevoke']);
 
-/** A service account's token created or revoked (`satoken`), renamed, verified or revoked (the `t…` actions). */
+/**
+ * A service account's token created or revoked (`satoken`), renamed, verified or revoked (the
+ * `t…` actions). An administrator's rotation (a new token, verified, renamed, the old one
+ * revoked) is one finding: their changes within `sittingMinutes` of the first are one sitting.
+ */
 export const serviceAccountTokenChanged = auditChangeRule({
   id: 'service-account-token-changed',
   title: 'Service account token created, renamed, verified or revoked',
@@ -18,4 +22,5 @@ export const serviceAccountTokenChanged = auditChangeRule({
   objectTypes: ['satoken'],
   also: (event) => event.action !== undefined && TOKEN_ACTIONS.has(event.action),
   did: 'changed a service account token',
+  sittingMinutes: 60,
 });

@@ -1,4 +1,5 @@
 import { describePerson } from '../../shared/detections/finding';
+import type { HistoryEntry } from '../../shared/detections/history';
 import { defineRule } from '../../shared/detections/rule';
 import { DAY, eventsInWindow, firstInPeriod, from, HOUR, refData, signalOf } from './helpers';
 
@@ -6,9 +7,11 @@ import { DAY, eventsInWindow, firstInPeriod, from, HOUR, refData, signalOf } fro
 export const exportKey = (personId: string) => `exports:${personId}`;
 
 /**
- * An export of vault data: the audit event of the export, or, for item usages (one per item
- * exported), the first in an hour by the same person once they number `itemExportCount`. Every export is remembered for
- * `exportOffboardingDays`, for the export-before-offboarding rule.
+ * An export of vault data: the audit event of the export, or item usages (one per item
+ * exported) once one person's number `itemExportCount` within an hour. One export makes both,
+ * so a person's exports make one finding an hour. Only what counts here as an export is
+ * remembered, for `exportOffboardingDays`, for the export-before-offboarding rule: a lone item
+ * export is neither.
  */
 export const vaultExport = defineRule({
   id: 'vault-export',
@@ -22,18 +25,22 @@ export const vaultExport = defineRule({
   async evaluate(event, { settings, history }) {
     if (event.action !== 'export' || !event.person.id) return [];
     const at = event.time ?? 0;
-    await history.remember(exportKey(event.person.uuid ?? event.person.id), {
-      id: event.ref.uuid,
-      at,
-      expiresAt: at + settings.exportOffboardingDays * DAY,
-      data: refData(event),
-    });
+    let exported: readonly HistoryEntry[] = [{ id: event.ref.uuid, at, expiresAt: at, data: refData(event) }];
     if (event.stream === 'itemusages') {
       // An export makes one item usage per item; a lone one is routine noise (BENCHMARKS.md).
       const window = await eventsInWindow(history, `vault-export-items:${event.person.id}`, event, HOUR);
       if (window.length < settings.itemExportCount) return [];
-      if (!(await firstInPeriod(history, `vault-export:${event.person.id}`, event, HOUR))) return [];
+      // The items before the one that made the count are remembered with it, once.
+      if (window.length === settings.itemExportCount) exported = window;
     }
+    for (const entry of exported)
+      await history.remember(exportKey(event.person.uuid ?? event.person.id), {
+        id: entry.id,
+        at: entry.at,
+        expiresAt: entry.at + settings.exportOffboardingDays * DAY,
+        ...(entry.data ? { data: entry.data } : {}),
+      });
+    if (!(await firstInPeriod(history, `vault-export:${event.person.id}`, event, HOUR))) return [];
     const what =
       event.stream === 'itemusages'
         ? `items of vault ${event.vaultUuid ?? '?'}`

@@ -83,6 +83,26 @@ export async function buildArchiveFixture(): Promise<ArchiveFixture> {
       // Not reported: nobody had seen this person sign in before.
       signIn(newcomer, 'NZ', start - DAY),
     ]);
+    // Administration rarer than a simulated month brings it: a token created, a leaver suspended.
+    sim.playStory('service-account-token', { at: start - 3 * DAY });
+    const admin = sim
+      .events('auditevents')
+      .find((event) => event.actor_uuid && event.actor_details) as SimEvent;
+    const leaver = other.target_user as Record<string, unknown>;
+    sim.ingest('auditevents', [
+      {
+        uuid: uuid(),
+        timestamp: new Date(start - 4 * DAY).toISOString(),
+        actor_uuid: admin.actor_uuid,
+        actor_details: admin.actor_details,
+        action: 'suspend',
+        object_type: 'user',
+        object_uuid: leaver.uuid,
+        object_details: leaver,
+        session: admin.session,
+        location: admin.location,
+      },
+    ]);
     await runOk(env);
 
     const dir = await copyArchive(env);
