@@ -29,6 +29,9 @@ import { FUNCTION_MEMORY_MB } from './support/lambda-runner';
 import { formatNumber, formatUsd, quantile } from './support/stats';
 import { type BenchOptions, figure, type Section } from './types';
 
+/** Claim writes a delivered finding makes: the claim, one per sink (archive, EventBridge, SNS), and sent. */
+const CLAIM_WRITES_PER_FINDING = 5;
+
 const DAY = 86_400_000;
 const MONTH_MS = 30 * DAY;
 /** Every rule on, those off by default too, so the table shows why they are off. */
@@ -243,7 +246,7 @@ export async function runDetections(options: BenchOptions): Promise<Section> {
   const getsUsd = ((basis.objects * perMillion) / 1000) * PRICES.s3.perThousandGets;
   const findingsPerMillion = basis.findings * perMillion;
   const dynamoUsd =
-    ((basis.history.writeUnits * perMillion + findingsPerMillion * 2) / 1e6) *
+    ((basis.history.writeUnits * perMillion + findingsPerMillion * CLAIM_WRITES_PER_FINDING) / 1e6) *
       PRICES.dynamodb.perMillionWriteUnits +
     ((basis.history.readUnits * perMillion) / 1e6) * PRICES.dynamodb.perMillionReadUnits;
   const putsUsd = (findingsPerMillion / 1000) * PRICES.s3.perThousandPuts;
@@ -298,7 +301,7 @@ export async function runDetections(options: BenchOptions): Promise<Section> {
     `| Lambda duration, ${FUNCTION_MEMORY_MB} MB Arm at ${formatNumber(local.eventsPerSecond)} events/s | ${formatNumber(gbSeconds)} GB-s | ${formatUsd(lambdaUsd)} |`,
     `| S3 GETs, one per archive object | ${formatNumber(basis.objects * perMillion)} | ${formatUsd(getsUsd)} |`,
     `| DynamoDB history: reads (strongly consistent) / writes | ${formatNumber(basis.history.gets * perMillion)} / ${formatNumber(basis.history.updates * perMillion)} calls, ${formatNumber(basis.history.readUnits * perMillion)} RCU / ${formatNumber(basis.history.writeUnits * perMillion)} WCU | ${formatUsd(((basis.history.writeUnits * perMillion) / 1e6) * PRICES.dynamodb.perMillionWriteUnits + ((basis.history.readUnits * perMillion) / 1e6) * PRICES.dynamodb.perMillionReadUnits)} |`,
-    `| Findings: two claim writes and one S3 PUT each | ${formatNumber(findingsPerMillion)} findings | ${formatUsd(putsUsd + ((findingsPerMillion * 2) / 1e6) * PRICES.dynamodb.perMillionWriteUnits)} |`,
+    `| Findings: ${CLAIM_WRITES_PER_FINDING} claim writes (claimed, one per sink reached: archive, EventBridge, SNS; sent) and one S3 PUT each | ${formatNumber(findingsPerMillion)} findings | ${formatUsd(putsUsd + ((findingsPerMillion * CLAIM_WRITES_PER_FINDING) / 1e6) * PRICES.dynamodb.perMillionWriteUnits)} |`,
     '',
     `Lambda requests, SQS or EventBridge delivery of the notifications, and SNS messages are left out: they depend on how the detector is deployed, not on the rules. Prices: us-east-1 list prices as of ${PRICES_AS_OF}.`,
   ].join('\n');

@@ -11,6 +11,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FINDING_EVENT_SOURCE } from '../lambdas/shared/detections/finding';
+import { defaultProductArn } from '../lambdas/shared/detections/security-hub';
 import { FINDINGS_PREFIX, type IArchiveBucket } from './archive-bucket';
 import {
   archiveConsumerQueues,
@@ -23,6 +24,11 @@ import { HouseNodejsFunction } from './house-nodejs-function';
 import { viaS3For, viaServiceFor } from './kms-conditions';
 import { acknowledgeWildcardResource } from './nag';
 import { ParentValues } from './nested-imports';
+
+/** The account's own Security Hub product, which findings are imported as. */
+function securityHubProductArn(): string {
+  return defaultProductArn(Aws.PARTITION, Aws.REGION, Aws.ACCOUNT_ID);
+}
 
 /** The detector's handler, relative to the repository root. */
 export const DETECTOR_ENTRY = 'lambdas/detector/handler.ts';
@@ -65,6 +71,11 @@ export interface ArchiveDetectorProps {
    * @default - no subscription; subscribe a pager or a chat integration to `securityTopic`
    */
   readonly securityEmails?: readonly string[];
+  /**
+   * Also import findings into AWS Security Hub (ASFF, the account's default product).
+   * @default false
+   */
+  readonly securityHub?: boolean;
   /**
    * Retention of the function's log group.
    * @default logs.RetentionDays.ONE_YEAR
@@ -158,6 +169,7 @@ export class ArchiveDetector extends Construct {
         SECURITY_TOPIC_ARN: this.securityTopic.topicArn,
         EVENT_BUS_NAME: 'default',
         DETECTION_SETTINGS: props.settingsJson,
+        ...(props.securityHub ? { SECURITY_HUB_PRODUCT_ARN: securityHubProductArn() } : {}),
         POWERTOOLS_SERVICE_NAME: 'op-events-detector',
       },
       memorySize: 1024,
@@ -168,7 +180,7 @@ export class ArchiveDetector extends Construct {
     consumeQueue(this.function, this.queue, { maxConcurrency: 2 });
     this.grantArchiveAccess(archive);
     this.grantTable(props.tableKey);
-    this.grantDelivery();
+    this.grantDelivery(props.securityHub ?? false);
     this.securityTopic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyPublishingByAnyoneButTheDetector',
@@ -275,9 +287,16 @@ export class ArchiveDetector extends Construct {
     });
   }
 
-  /** `events:PutEvents` on the default bus with the detector's source only; `sns:Publish` on the security topic. */
-  private grantDelivery(): void {
+  /** `events:PutEvents` on the default bus with the detector's source only; `sns:Publish` on the security topic; `securityhub:BatchImportFindings` as the account's own product, when asked. */
+  private grantDelivery(securityHub: boolean): void {
     const grantee = this.function;
+    if (securityHub) {
+      iam.Grant.addToPrincipal({
+        grantee,
+        actions: ['securityhub:BatchImportFindings'],
+        resourceArns: [securityHubProductArn()],
+      });
+    }
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['events:PutEvents'],

@@ -165,6 +165,7 @@ export class ArchiveStack extends Stack {
         deploymentName: config.name,
         settingsJson: detectionSettingsJson(config.detections),
         securityEmails: config.detections.securityEmails,
+        securityHub: config.detections.securityHub,
         logRetention: config.collector.logRetentionDays as logs.RetentionDays,
       });
       // By name: a reference would make the parent wait on an output of the nested stack.

@@ -319,6 +319,7 @@ const configSchema = z
         securityEmails: z
           .array(z.email({ error: (issue) => `${show(issue.input)} is not an e-mail address` }))
           .default([]),
+        securityHub: z.boolean().default(false),
       })
       .prefault({}),
     ocsf: z

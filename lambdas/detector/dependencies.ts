@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { AWS_MAX_ATTEMPTS, AwsTimeouts } from '../shared/aws-timeouts';
@@ -13,6 +14,7 @@ import {
 } from '../shared/detections/delivery';
 import { DynamoHistory } from '../shared/detections/history';
 import { S3Names } from '../shared/detections/names';
+import { SecurityHubSink } from '../shared/detections/security-hub';
 import type { Log } from '../shared/observability';
 import type { DetectorDependencies, DetectorMetrics } from './detector';
 import { parseDetectorEnv } from './env';
@@ -44,6 +46,9 @@ export function buildDetectorDependencies(
     new EventBridgeSink(new EventBridgeClient(small), env.EVENT_BUS_NAME),
     ...(env.SECURITY_TOPIC_ARN
       ? [new SnsSink(new SNSClient(small), env.SECURITY_TOPIC_ARN, () => names.current(Date.now()))]
+      : []),
+    ...(env.SECURITY_HUB_PRODUCT_ARN
+      ? [new SecurityHubSink(new SecurityHubClient(small), env.SECURITY_HUB_PRODUCT_ARN)]
       : []),
   ];
   return {

@@ -19,6 +19,15 @@ export const detectorEnvSchema = z.object({
     z.string().startsWith('arn:', 'must be the ARN of the security SNS topic').optional(),
   ),
   EVENT_BUS_NAME: optional.transform((value) => value ?? 'default'),
+  SECURITY_HUB_PRODUCT_ARN: optional.pipe(
+    z
+      .string()
+      .regex(
+        /^arn:[a-z-]+:securityhub:[a-z0-9-]+:\d{12}:product\/\d{12}\/default$/,
+        "must be the account's Security Hub product ARN, arn:aws:securityhub:<region>:<account>:product/<account>/default",
+      )
+      .optional(),
+  ),
   DETECTION_SETTINGS: optional,
 });
 

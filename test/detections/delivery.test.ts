@@ -80,7 +80,7 @@ describe('delivering findings once', () => {
     });
   });
 
-  it('does not lose a finding whose delivery died half way: a stale claim is taken over', async () => {
+  it('does not lose a finding whose delivery died half way, nor send it twice where it got: a stale claim is taken over', async () => {
     const claims = new FindingClaims(aws.clients.documents, aws.tableName, 60_000);
     const [other] = (await run([
       audit(0, ALICE, { action: 'updatfw', object_type: 'account', uuid: 'FW2' }),
@@ -93,8 +93,9 @@ describe('delivering findings once', () => {
 
     sns.on(PublishCommand).resolves({ MessageId: 'm' });
     expect(await deliver(other, claims, sinks(), now + 120_000)).toBe('sent');
-    // The archive copy was written by the first attempt and is not written again.
+    // The archive and EventBridge had it from the first attempt and do not get it again.
     expect(sns.commandCalls(PublishCommand)).toHaveLength(2);
+    expect(eventBridge.commandCalls(PutEventsCommand)).toHaveLength(1);
   });
 
   it('says which entry EventBridge refused', async () => {

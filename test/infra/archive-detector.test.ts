@@ -195,6 +195,41 @@ describe('the detector', () => {
     expectConsumerAlarms(nested, 'detector', /README: Operate > Detector/);
   });
 
+  it('imports findings into Security Hub only when asked, as the account product and nothing else', () => {
+    expect(JSON.stringify(statements())).not.toContain('securityhub');
+    const withHub = synth(
+      withArchive({ detections: { enabled: true, securityHub: true }, sources: [{ name: 'prod' }] }),
+    );
+    if (!withHub.stack.detector) throw new Error('no detector');
+    const template = Template.fromStack(withHub.stack.detector);
+    const productArn = {
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':securityhub:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':product/',
+          { Ref: 'AWS::AccountId' },
+          '/default',
+        ],
+      ],
+    };
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Action: 'securityhub:BatchImportFindings', Effect: 'Allow', Resource: productArn },
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ SECURITY_HUB_PRODUCT_ARN: productArn }) },
+    });
+  });
+
   it('has no unacknowledged cdk-nag finding', () => {
     expect(new AwsSolutionsChecks(deployment.app).validateScope(stack)).toEqual({
       success: true,

@@ -128,7 +128,11 @@ export function findingMessage(finding: Finding, names: Names = NO_NAMES): strin
   return lines.join('\n');
 }
 
-export type ClaimOutcome = 'claimed' | 'sent' | 'in-flight';
+export type ClaimOutcome =
+  /** Ours to send; `sentTo` names the sinks an earlier delivery that died already reached. */
+  | { readonly state: 'claimed'; readonly sentTo: ReadonlySet<string> }
+  | { readonly state: 'sent' }
+  | { readonly state: 'in-flight' };
 
 /** Claims on finding ids, `pk` = `finding#<id>`, in the detector's table. */
 export class FindingClaims {
@@ -141,7 +145,7 @@ export class FindingClaims {
 
   async claim(id: string, now: number, ttlSeconds: number): Promise<ClaimOutcome> {
     try {
-      await this.client.send(
+      const { Attributes } = await this.client.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: { pk: `finding#${id}` },
@@ -154,16 +158,30 @@ export class FindingClaims {
             ':stale': now - this.staleMs,
             ':ttl': ttlSeconds,
           },
+          ReturnValues: 'ALL_OLD',
         }),
       );
-      return 'claimed';
+      const sentTo = Attributes?.sentTo as Set<string> | undefined;
+      return { state: 'claimed', sentTo: new Set(sentTo ?? []) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
     }
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: { pk: `finding#${id}` }, ConsistentRead: true }),
     );
-    return Item?.state === 'sent' ? 'sent' : 'in-flight';
+    return Item?.state === 'sent' ? { state: 'sent' } : { state: 'in-flight' };
+  }
+
+  /** Records that `sink` has the finding, so a delivery taking over a stale claim skips it. */
+  async markSinkSent(id: string, sink: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `finding#${id}` },
+        UpdateExpression: 'ADD sentTo :sink',
+        ExpressionAttributeValues: { ':sink': new Set([sink]) },
+      }),
+    );
   }
 
   async markSent(id: string, now: number): Promise<void> {
@@ -188,8 +206,11 @@ export class FindingInFlight extends Error {
 const CLAIM_TTL_SECONDS = 30 * 86_400;
 
 /**
- * Sends a finding to every sink once: claims it, sends, marks it sent. A finding already sent
- * is skipped; one claimed by a delivery still in flight throws {@link FindingInFlight}.
+ * Sends a finding to every sink once: claims it, sends to each sink and records that it did,
+ * marks it sent. A finding already sent is skipped; one claimed by a delivery still in flight
+ * throws {@link FindingInFlight}. A delivery that takes over the claim of one that died (a
+ * sink failed, the function timed out) sends only to the sinks not reached yet, so a failing
+ * sink never pages twice through the others.
  */
 export async function deliver(
   finding: Finding,
@@ -198,11 +219,15 @@ export async function deliver(
   now: number,
 ): Promise<'sent' | 'already-sent'> {
   const outcome = await claims.claim(finding.id, now, Math.ceil(now / 1000) + CLAIM_TTL_SECONDS);
-  if (outcome === 'sent') return 'already-sent';
-  if (outcome === 'in-flight')
+  if (outcome.state === 'sent') return 'already-sent';
+  if (outcome.state === 'in-flight')
     throw new FindingInFlight(`finding ${finding.id} is being delivered by another run`);
   // The archive first: the evidence is there before anyone is paged about it.
-  for (const sink of sinks) await sink.send(finding);
+  for (const sink of sinks) {
+    if (outcome.sentTo.has(sink.name)) continue;
+    await sink.send(finding);
+    await claims.markSinkSent(finding.id, sink.name);
+  }
   await claims.markSent(finding.id, now);
   return 'sent';
 }
