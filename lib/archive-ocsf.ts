@@ -281,24 +281,28 @@ export class ArchiveOcsf extends Construct {
     const sources: Record<number, cr.AwsCustomResource> = {};
     for (const { ocsfClass, name } of names) {
       const eventClass = SECURITY_LAKE_EVENT_CLASSES[ocsfClass.uid];
+      const create: cr.AwsSdkCall = {
+        service: 'SecurityLake',
+        action: 'createCustomLogSource',
+        parameters: {
+          sourceName: name,
+          sourceVersion: options.sourceVersion,
+          ...(eventClass ? { eventClasses: [eventClass] } : {}),
+          configuration: {
+            crawlerConfiguration: { roleArn: crawlerRole.roleArn },
+            providerIdentity: { principal: Aws.ACCOUNT_ID, externalId: options.externalId },
+          },
+        },
+        physicalResourceId: cr.PhysicalResourceId.of(`${name}@${options.sourceVersion}`),
+        outputPaths: ['source.provider.location', 'source.provider.roleArn'],
+      };
       const source = new cr.AwsCustomResource(this, `CustomSource${ocsfClass.uid}`, {
         resourceType: 'Custom::SecurityLakeCustomLogSource',
         installLatestAwsSdk: false,
-        onCreate: {
-          service: 'SecurityLake',
-          action: 'createCustomLogSource',
-          parameters: {
-            sourceName: name,
-            sourceVersion: options.sourceVersion,
-            ...(eventClass ? { eventClasses: [eventClass] } : {}),
-            configuration: {
-              crawlerConfiguration: { roleArn: crawlerRole.roleArn },
-              providerIdentity: { principal: Aws.ACCOUNT_ID, externalId: options.externalId },
-            },
-          },
-          physicalResourceId: cr.PhysicalResourceId.of(`${name}@${options.sourceVersion}`),
-          outputPaths: ['source.provider.location', 'source.provider.roleArn'],
-        },
+        // A new name or version is a new source: CloudFormation creates it, then deletes the old
+        // one with its own name. The physical id changes with them, which is what replaces it.
+        onCreate: create,
+        onUpdate: create,
         onDelete: {
           service: 'SecurityLake',
           action: 'deleteCustomLogSource',

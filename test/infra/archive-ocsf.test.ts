@@ -217,6 +217,11 @@ describe('the OCSF output into Amazon Security Lake', () => {
     expect(JSON.stringify(Object.values(sources).map((s) => s.Properties.Delete))).toMatch(
       /deleteCustomLogSource/,
     );
+    // A new name or version replaces a source: the update creates the new one under a new physical id.
+    for (const source of Object.values(sources)) {
+      expect(source.Properties.Update).toEqual(source.Properties.Create);
+      expect(JSON.stringify(source.Properties.Create)).toMatch(/physicalResourceId.*1p-[a-z-]+@1\.0/);
+    }
     nested.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({
         Statement: [Match.objectLike({ Principal: { Service: 'glue.amazonaws.com' } })],
