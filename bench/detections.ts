@@ -7,7 +7,6 @@ import { gzipSync } from 'node:zlib';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { startLocalAws } from '../dev/local/aws';
 import { LocalDetector } from '../dev/local/detections';
-import { type Account, createAccount } from '../dev/simulator/account';
 import { createGenerator } from '../dev/simulator/generate';
 import { createRandom } from '../dev/simulator/random';
 import { playStory } from '../dev/simulator/stories';
@@ -26,14 +25,13 @@ import { EMPTY_WATCHLISTS } from '../lambdas/shared/detections/rule';
 import { EVENT_TYPES } from '../lambdas/shared/event-types';
 import { PRICES, PRICES_AS_OF } from './prices';
 import { FUNCTION_MEMORY_MB } from './support/lambda-runner';
+import { accountOf, normalMonthObjects, PROFILES, type Profile } from './support/month';
 import { formatNumber, formatUsd, quantile } from './support/stats';
 import { type BenchOptions, figure, type Section } from './types';
 
 /** Claim writes a delivered finding makes: the claim, one per sink (archive, EventBridge, SNS), and sent. */
 const CLAIM_WRITES_PER_FINDING = 5;
 
-const DAY = 86_400_000;
-const MONTH_MS = 30 * DAY;
 /** Every rule on, those off by default too, so the table shows why they are off. */
 const SETTINGS = {
   watchlists: EMPTY_WATCHLISTS,
@@ -48,61 +46,21 @@ const OFF_BY_DEFAULT = new Set(
 /** A rule that fires more often than this on a normal month is too noisy to page anyone. */
 export const MAX_FALSE_ALARMS_PER_MONTH = 4;
 
-/** A month of an account's traffic: per person per day, sign-ins, item uses and audit events. */
-interface Profile {
-  readonly name: string;
-  /** How many simulated accounts' people, vaults and groups make this one. */
-  readonly teams: number;
-  readonly perMonth: Record<Feature, number>;
-}
-
-/**
- * A small team (about 20 people: five sign-ins, thirty item uses and one audit event each a
- * working day) and a busy account of about 200 people with the same habits.
- */
-const PROFILES: readonly Profile[] = [
-  { name: 'small', teams: 1, perMonth: { signinattempts: 2_200, itemusages: 13_000, auditevents: 450 } },
-  { name: 'busy', teams: 10, perMonth: { signinattempts: 22_000, itemusages: 130_000, auditevents: 4_500 } },
-];
-
-/** Several simulated teams as one account, so a busy account has more people, not busier ones. */
-function accountOf(profile: Profile, seed: number): Account {
-  const teams = Array.from({ length: profile.teams }, (_, i) =>
-    createAccount(createRandom(seed + i, 'account'), 'BENCHACCOUNT2QX7MZ4LBN6TYPW'),
-  );
-  const seen = new Set<string>();
-  const people = teams.flatMap((team) => team.people).filter((p) => !seen.has(p.email) && seen.add(p.email));
-  return {
-    uuid: 'BENCHACCOUNT2QX7MZ4LBN6TYPW',
-    people,
-    vaults: teams.flatMap((team) => team.vaults),
-    groups: teams.flatMap((team) => team.groups),
-    serviceAccounts: teams.flatMap((team) => team.serviceAccounts),
-  };
-}
-
 interface Month {
   readonly events: EventView[];
   /** Objects the collector would write: one per stream per minute with new events. */
   readonly objects: number;
 }
 
-function normalMonth(profile: Profile, seed: number, start: number): Month {
-  const account = accountOf(profile, seed);
-  const generator = createGenerator(createRandom(seed, 'events'), account);
-  const events: EventView[] = [];
-  const minutes = new Set<string>();
-  for (const stream of EVENT_TYPES) {
-    const generated = generator.generate(stream, profile.perMonth[stream], start, start + MONTH_MS);
-    generated.forEach(({ event, at }, index) => {
-      const minute = Math.floor(at.ms / 60_000);
-      minutes.add(`${stream}:${minute}`);
-      const key = batchKey('', 'bench', stream, new Date(minute * 60_000).toISOString().slice(0, 10), minute);
-      events.push(viewEvent({ stream, uuid: String(event.uuid), key, line: index + 1 }, event));
-    });
-  }
+function normalMonth(profile: Profile, seed: number): Month {
+  const objects = normalMonthObjects(profile, seed);
+  const events = objects.flatMap(({ stream, key, events }) =>
+    events.map((event, index) =>
+      viewEvent({ stream, uuid: String(event.uuid), key, line: index + 1 }, event),
+    ),
+  );
   events.sort((a, b) => (a.time ?? 0) - (b.time ?? 0));
-  return { events, objects: minutes.size };
+  return { events, objects: objects.length };
 }
 
 /** History that counts the DynamoDB calls `DynamoHistory` would make, and the write units. */
@@ -146,7 +104,7 @@ interface MonthResult {
 }
 
 async function runMonth(profile: Profile, seed: number): Promise<MonthResult> {
-  const month = normalMonth(profile, seed, Date.UTC(2026, 9, 1));
+  const month = normalMonth(profile, seed);
   const history = new CountingHistory(new MemoryHistory());
   const engine = new DetectionEngine(RULES, SETTINGS, history, 'bench');
   const perRule = new Map<string, number>(engine.rules.map((rule) => [rule.id, 0]));

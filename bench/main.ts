@@ -2,7 +2,8 @@
  * `npm run bench [-- --quick] [-- <measurement>...] [-- --no-write] [-- --strict]`
  *
  * Runs the measurements (all of them by default), prints the results table, and, after a
- * run of all of them, rewrites BENCHMARKS.md. Timed assertions live here, not in the tests.
+ * run of all of them, rewrites BENCHMARKS.md; a run of detections or ocsf without the others
+ * rewrites only its own section. Timed assertions live here, not in the tests.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -15,12 +16,16 @@ import { runDropOff } from './dropoff';
 import { type HourSample, sampleHour } from './idle';
 import { describeMachine, loadNow } from './machine';
 import { PROPOSED_BATCH_MAX_BYTES, runMemory } from './memory';
+import { runOcsf } from './ocsf';
 import { consoleTable, markdown, spliceSections } from './report';
 import { PROJECT_ROOT, removeScratchDirs } from './support/bundle';
 import { generateCorpus, meanEventBytes } from './support/corpus';
 import { FUNCTION_MEMORY_MB } from './support/lambda-runner';
 import { formatMs } from './support/stats';
 import { type BenchOptions, MEASUREMENTS, type MeasurementName, type Section } from './types';
+
+/** Measurements whose section a run of them alone writes into BENCHMARKS.md. */
+const STANDALONE: readonly MeasurementName[] = ['detections', 'ocsf'];
 
 // The SDK's notice about Node 20 would interleave with the table.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -111,6 +116,9 @@ async function main(): Promise<void> {
       case 'detections':
         sections.push(await runDetections(options));
         break;
+      case 'ocsf':
+        sections.push(await runOcsf(options));
+        break;
     }
   }
 
@@ -125,18 +133,13 @@ async function main(): Promise<void> {
       markdown({ sections, machine, loadAtEnd: loadNow(), quick: args.quick, totalMs, console: table }),
     );
     process.stderr.write(`wrote ${file}\n`);
-  } else if (args.write && args.selected.includes('detections')) {
-    // The detections section stands alone: a run of it alone replaces its part of the file.
+  } else if (args.write && sections.some((s) => STANDALONE.includes(s.name))) {
+    // These sections stand alone: a run of one replaces its part of the file.
     const file = join(PROJECT_ROOT, 'BENCHMARKS.md');
     const current = existsSync(file) ? readFileSync(file, 'utf8') : '';
-    writeFileSync(
-      file,
-      spliceSections(
-        current,
-        sections.filter((s) => s.name === 'detections'),
-      ),
-    );
-    process.stderr.write(`updated the detections section of ${file}\n`);
+    const alone = sections.filter((s) => STANDALONE.includes(s.name));
+    writeFileSync(file, spliceSections(current, alone));
+    process.stderr.write(`updated the ${alone.map((s) => s.name).join(' and ')} section of ${file}\n`);
   }
   if (args.strict && sections.some((s) => s.figures.some((f) => f.verdict === 'fail'))) process.exitCode = 1;
 }

@@ -1,6 +1,6 @@
 import type { Machine } from './machine';
 import { formatNumber } from './support/stats';
-import type { Figure, Section } from './types';
+import { type Figure, MEASUREMENTS, type Section } from './types';
 
 const MARK: Record<Figure['verdict'], string> = { pass: 'pass', fail: 'FAIL', info: '' };
 
@@ -89,7 +89,7 @@ export function markdown(input: {
     '```sh',
     `npm run bench                 # everything, about ${formatNumber(Math.ceil(input.totalMs / 60_000))} minutes here; rewrites BENCHMARKS.md`,
     'npm run bench -- --quick      # shorter samples',
-    'npm run bench -- catchup      # one measurement: cpu, coldstart, catchup, memory, cost or detections',
+    `npm run bench -- catchup      # one measurement: ${MEASUREMENTS.slice(0, -1).join(', ')} or ${MEASUREMENTS.at(-1)}`,
     '```',
     '',
     '## Machine',

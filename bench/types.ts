@@ -7,6 +7,7 @@ export const MEASUREMENTS = [
   'cost',
   'dropoff',
   'detections',
+  'ocsf',
 ] as const;
 
 export type MeasurementName = (typeof MEASUREMENTS)[number];

@@ -10,7 +10,9 @@
  * overlapping invocations and an API that throttles. It ends with a table per stream and
  * an exactly-once check of the archive against everything the simulator served. After each
  * run the notary signs a digest, with a local P-256 key standing in for its KMS key, so that
- * `verify --dir` checks the exported archive against signatures as it would the bucket.
+ * `verify --dir` checks the exported archive against signatures as it would the bucket. Last,
+ * the archive's objects are converted to OCSF as the transformer would, one record of each
+ * class shown.
  */
 import { createHash } from 'node:crypto';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,6 +40,7 @@ import { startLocalAws } from '../local/aws';
 import { localCollectorEnv, localLambdaContext } from '../local/collector-env';
 import { type DeliveredFinding, LocalDetector } from '../local/detections';
 import { localNotaryDependencies } from '../local/notary';
+import { type ArchivedObject, convertToOcsf, printOcsf } from '../local/ocsf';
 import { type Story, type StoryName, startSimulator } from '../simulator/index';
 
 const HOUR = 3_600_000;
@@ -214,6 +217,7 @@ async function main(): Promise<void> {
   out('stream          events archived  objects  newest event              lag');
   out('──────────────  ───────────────  ───────  ────────────────────────  ────────');
   const problems: string[] = [];
+  const archived: ArchivedObject[] = [];
   for (const stream of EVENT_TYPES) {
     const { events, batches } = await readStreamEvents(
       aws.clients.s3,
@@ -232,6 +236,7 @@ async function main(): Promise<void> {
     );
     problems.push(...exactlyOnce(stream, sim.events(stream), events as Array<{ uuid?: unknown }>));
     problems.push(...chainProblems(stream, batches));
+    archived.push(...batches.map((batch) => ({ key: batch.key, stream, body: batch.body.toString('utf8') })));
   }
   out();
 
@@ -250,6 +255,8 @@ async function main(): Promise<void> {
 
   out();
   printDetections(out, detector.rules.length, raised, story);
+  out();
+  printOcsf(out, convertToOcsf(archived));
 
   const archiveDir = join(demoDir, 'archive');
   const exported = await exportArchive(aws, archiveDir);

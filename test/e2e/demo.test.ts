@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { SIDECAR_SUFFIX, type Sidecar } from '../../lambdas/shared/archive/file-archive';
 import { MetadataKey } from '../../lambdas/shared/archive/format';
+import { OCSF_CLASSES } from '../../lambdas/shared/ocsf/record';
+import { OCSF_VERSION } from '../../lambdas/shared/ocsf/version';
 import { cli } from '../cli/support';
 
 const run = promisify(execFile);
@@ -78,6 +80,30 @@ describe('npm start (the embedded demo)', () => {
     });
     expect(exported.events[0].key).toMatch(
       /^source=demo\/type=(auditevents|itemusages)\/dt=\d{4}-\d{2}-\d{2}\/\d+\.ndjson\.gz$/,
+    );
+  });
+
+  it('converts the archive to OCSF and shows one record of each class, every archived event a record', () => {
+    const count = (text: string | undefined) => Number((text ?? '').replaceAll(',', ''));
+    const streams = [
+      ...stdout.matchAll(/^(?:signinattempts|itemusages|auditevents)\s+([\d,]+)\s+(\d+)\s+\d{4}-/gm),
+    ];
+    const archived = streams.map((match) => count(match[1])).reduce((sum, n) => sum + n, 0);
+    const objects = streams.map((match) => count(match[2])).reduce((sum, n) => sum + n, 0);
+    expect(archived).toBeGreaterThan(0);
+    let records = 0;
+    for (const { name, uid } of Object.values(OCSF_CLASSES)) {
+      // The class, its records and objects, one record's activity, status and time, then that record's JSON.
+      const line = new RegExp(
+        `^${name}\\s+${uid}\\s+([\\d,]+)\\s+[\\d,]+\\s+[A-Z][\\w ]+, \\w+, \\d{4}-\\d{2}-\\d{2}T[\\d:.]+Z, \\S+.*\\n {2}\\{"`,
+        'm',
+      ).exec(stdout);
+      expect(line).not.toBeNull();
+      records += count(line?.[1]);
+    }
+    expect(records).toBe(archived);
+    expect(stdout).toContain(
+      `OCSF ${OCSF_VERSION}: the ${objects} archive objects give ${archived.toLocaleString('en-US')} records`,
     );
   });
 
