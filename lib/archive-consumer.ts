@@ -36,9 +36,9 @@ export interface ConsumerQueues {
 }
 
 /**
- * A consumer's own queue of new archive batches: S3 sends every event of the bucket to the
+ * A consumer's own queue of new archive objects: S3 sends every event of the bucket to the
  * default bus (the bucket's EventBridge notifications), and a rule puts the new objects of the
- * collectors and backfills on it. Each consumer has its own queue, since S3 accepts one queue
+ * folders it reads (by default the collectors' and backfills' batches) on it. Each consumer has its own queue, since S3 accepts one queue
  * per prefix and consumers sharing one would take each other's messages.
  */
 export function archiveConsumerQueues(
@@ -49,6 +49,11 @@ export function archiveConsumerQueues(
     readonly description: string;
     /** The consumer function's timeout: the queue's visibility is six times it. */
     readonly timeout: Duration;
+    /**
+     * The folders, below the archive prefix, whose new objects the consumer reads.
+     * @default the collectors' and backfills' batches: `source=` and `backfill/`
+     */
+    readonly folders?: readonly string[];
   },
 ): ConsumerQueues {
   const { archive, wording } = props;
@@ -79,7 +84,9 @@ export function archiveConsumerQueues(
       detail: {
         bucket: { name: [archive.bucket.bucketName] },
         object: {
-          key: [{ prefix: `${archive.prefix}source=` }, { prefix: `${archive.prefix}backfill/` }],
+          key: (props.folders ?? ['source=', 'backfill/']).map((folder) => ({
+            prefix: `${archive.prefix}${folder}`,
+          })),
         },
       },
     },

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { classSlug, defaultSourceLocation } from '../lambdas/shared/ocsf/layout';
 import { hiveType, parquetColumns } from '../lambdas/shared/ocsf/parquet';
 import { OCSF_CLASSES, type OcsfClass } from '../lambdas/shared/ocsf/record';
-import { type IArchiveBucket, OCSF_PREFIX } from './archive-bucket';
+import { DIGESTS_PREFIX, type IArchiveBucket, OCSF_PREFIX } from './archive-bucket';
 import {
   archiveConsumerQueues,
   type ConsumerQueues,
@@ -109,13 +109,16 @@ export class ArchiveOcsf extends Construct {
     super(scope, id);
     const { archive, deploymentName } = props;
     const functionName = `${deploymentName}-ocsf`;
-    // A batch holds up to 50,000 events; the transform runs at thousands a second.
-    const timeout = Duration.minutes(5);
+    // A digest names what a source archived in an hour: during a first catch-up, up to millions
+    // of events, at about 14,000 records a second on a whole vCPU (BENCHMARKS.md, OCSF).
+    const timeout = Duration.minutes(15);
     this.queues = archiveConsumerQueues(this, {
       archive,
       wording: WORDING,
-      description: `New objects of the 1Password Events archive "${deploymentName}" for its OCSF transformer`,
+      description: `New digests and backfills of the 1Password Events archive "${deploymentName}" for its OCSF transformer`,
       timeout,
+      // What the notary signed, digest by digest; backfills, which no digest names, object by object.
+      folders: [DIGESTS_PREFIX, 'backfill/'],
     });
 
     const role = new iam.Role(this, 'FunctionRole', {
@@ -162,7 +165,8 @@ export class ArchiveOcsf extends Construct {
         ...(props.securityLake ? { OCSF_EXTERNAL_ID: props.securityLake.externalId } : {}),
         POWERTOOLS_SERVICE_NAME: 'op-events-ocsf',
       },
-      memorySize: 1024,
+      // A whole vCPU: the transform is CPU-bound and single-threaded.
+      memorySize: 1769,
       timeout,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
     });
@@ -186,10 +190,12 @@ export class ArchiveOcsf extends Construct {
     }
   }
 
-  /** `s3:GetObject` on the batch objects of every source and backfill; the archive key through S3. */
+  /** `s3:GetObject` on the digests and the batch objects of every source and backfill; the archive key through S3. */
   private grantArchiveRead(archive: IArchiveBucket): void {
     const grantee = this.function;
     const reasons: Record<string, string> = {
+      'digests/*':
+        "The transformer reads each source's digests, which the notary names by source and number; it may not write there.",
       'source=*':
         "The transformer reads every source's new batch objects, whose keys the collectors name per batch; it may not write there.",
       'backfill/*':

@@ -22,7 +22,12 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import type { RunSummary } from '../../lambdas/collector/collector';
 import type * as HandlerModule from '../../lambdas/collector/handler';
 import { runNotary } from '../../lambdas/notary/notary';
-import { LocalDigestSigner, publicKeyFingerprint, publicKeyPem } from '../../lambdas/shared/archive/digest';
+import {
+  digestKey,
+  LocalDigestSigner,
+  publicKeyFingerprint,
+  publicKeyPem,
+} from '../../lambdas/shared/archive/digest';
 import { SIDECAR_SUFFIX, type Sidecar } from '../../lambdas/shared/archive/file-archive';
 import {
   CONTENT_ENCODING,
@@ -40,7 +45,7 @@ import { startLocalAws } from '../local/aws';
 import { localCollectorEnv, localLambdaContext } from '../local/collector-env';
 import { type DeliveredFinding, LocalDetector } from '../local/detections';
 import { localNotaryDependencies } from '../local/notary';
-import { type ArchivedObject, convertToOcsf, printOcsf } from '../local/ocsf';
+import { printOcsf, transformDigestsLocally } from '../local/ocsf';
 import { type Story, type StoryName, startSimulator } from '../simulator/index';
 
 const HOUR = 3_600_000;
@@ -217,7 +222,6 @@ async function main(): Promise<void> {
   out('stream          events archived  objects  newest event              lag');
   out('──────────────  ───────────────  ───────  ────────────────────────  ────────');
   const problems: string[] = [];
-  const archived: ArchivedObject[] = [];
   for (const stream of EVENT_TYPES) {
     const { events, batches } = await readStreamEvents(
       aws.clients.s3,
@@ -236,7 +240,6 @@ async function main(): Promise<void> {
     );
     problems.push(...exactlyOnce(stream, sim.events(stream), events as Array<{ uuid?: unknown }>));
     problems.push(...chainProblems(stream, batches));
-    archived.push(...batches.map((batch) => ({ key: batch.key, stream, body: batch.body.toString('utf8') })));
   }
   out();
 
@@ -256,7 +259,8 @@ async function main(): Promise<void> {
   out();
   printDetections(out, detector.rules.length, raised, story);
   out();
-  printOcsf(out, convertToOcsf(archived));
+  const digestKeys = Array.from({ length: digests }, (_, index) => digestKey('', SOURCE, index + 1));
+  printOcsf(out, await transformDigestsLocally(aws, digestKeys, quiet));
 
   const archiveDir = join(demoDir, 'archive');
   const exported = await exportArchive(aws, archiveDir);

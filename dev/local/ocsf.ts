@@ -1,19 +1,19 @@
 /**
- * The demo's archive objects as OCSF, converted as the transformer converts each new archive
- * object, and one record of each class, to show what a reader of the OCSF tables sees.
+ * The demo's digests as OCSF: the transformer's own core converts each digest's objects into
+ * Parquet under `ocsf/` in s3rver, as the function does into the archive bucket, and the
+ * objects are read back to show one record of each class, as a reader of the OCSF tables
+ * sees it.
  */
-import type { EventType } from '../../lambdas/shared/event-types';
+import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { parquetReadObjects } from 'hyparquet';
+import { transformBatch } from '../../lambdas/ocsf-transformer/transformer';
+import type { Log } from '../../lambdas/shared/observability';
+import { defaultSourceLocation } from '../../lambdas/shared/ocsf/layout';
 import type { JsonObject } from '../../lambdas/shared/ocsf/mapper';
+import { PARQUET_DECOMPRESSORS } from '../../lambdas/shared/ocsf/parquet';
 import { OCSF_CLASSES, type OcsfClass, type OcsfRecord } from '../../lambdas/shared/ocsf/record';
-import { transformArchiveObject } from '../../lambdas/shared/ocsf/transform';
 import { OCSF_VERSION } from '../../lambdas/shared/ocsf/version';
-
-/** One archive object: its key, stream and uncompressed NDJSON. */
-export interface ArchivedObject {
-  readonly key: string;
-  readonly stream: EventType;
-  readonly body: string;
-}
+import type { LocalAws } from './aws';
 
 export interface OcsfClassSummary {
   readonly ocsfClass: OcsfClass;
@@ -24,14 +24,14 @@ export interface OcsfClassSummary {
 }
 
 export interface OcsfDemoSummary {
-  readonly inputObjects: number;
+  /** Digests the transformer read. */
+  readonly digests: number;
   readonly objects: number;
   readonly records: number;
   /** In `OCSF_CLASSES` order; a class no event maps to is absent. */
   readonly classes: OcsfClassSummary[];
 }
 
-const TARGET = { region: 'us-east-1', accountId: '000000000000' };
 /** What the class line says already, left out of the record's JSON under it. */
 const SAID = new Set([
   'class_uid',
@@ -49,21 +49,64 @@ const SAID = new Set([
   'time',
 ]);
 
-/** Converts every object (as NDJSON: the same records the Parquet holds, readable at once). */
-export function convertToOcsf(archived: readonly ArchivedObject[]): OcsfDemoSummary {
+const OCSF_ROOT = 'ocsf/';
+
+/**
+ * Runs the transformer on each digest (as its queue would deliver them), then reads every
+ * Parquet object it wrote back: records and objects per class, and the earliest record of each.
+ */
+export async function transformDigestsLocally(
+  aws: LocalAws,
+  digestKeys: readonly string[],
+  log: Log,
+): Promise<OcsfDemoSummary> {
+  const records = digestKeys.map((key, index) => ({
+    messageId: `digest-${index + 1}`,
+    body: JSON.stringify({ detail: { bucket: { name: aws.bucket }, object: { key } } }),
+    attributes: { ApproximateReceiveCount: '1' },
+  }));
+  const response = await transformBatch(records as never, {
+    s3: aws.clients.s3,
+    bucket: aws.bucket,
+    prefix: '',
+    region: 'us-east-1',
+    accountId: '000000000000',
+    destinations: new Map(
+      Object.values(OCSF_CLASSES).map((c) => [
+        c.uid,
+        { bucket: aws.bucket, prefix: `${OCSF_ROOT}${defaultSourceLocation(c)}` },
+      ]),
+    ),
+    writerFor: () => aws.clients.s3,
+    log,
+  });
+  if (response.batchItemFailures.length > 0) throw new Error('the OCSF transformer failed on a digest');
   const byClass = new Map<number, { records: number; objects: number; sample?: OcsfRecord }>();
   let objects = 0;
-  for (const { key, stream, body } of archived) {
-    for (const object of transformArchiveObject(key, stream, body, TARGET, 'ndjson').objects) {
+  let token: string | undefined;
+  do {
+    const page = await aws.clients.s3.send(
+      new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: OCSF_ROOT, ContinuationToken: token }),
+    );
+    for (const { Key: key } of page.Contents ?? []) {
+      const ocsfClass = key === undefined ? undefined : classOf(key);
+      if (key === undefined || ocsfClass === undefined) continue;
+      const uid = ocsfClass.uid;
+      const body = await aws.clients.s3.send(new GetObjectCommand({ Bucket: aws.bucket, Key: key }));
+      const file = ((await body.Body?.transformToByteArray()) ?? new Uint8Array()).slice().buffer;
+      const rows = (await parquetReadObjects({ file, compressors: PARQUET_DECOMPRESSORS })).map(
+        (row) => plain(row) as OcsfRecord,
+      );
       objects += 1;
-      const entry = byClass.get(object.ocsfClass.uid) ?? { records: 0, objects: 0 };
-      entry.records += object.records;
+      const entry = byClass.get(uid) ?? { records: 0, objects: 0 };
+      entry.records += rows.length;
       entry.objects += 1;
-      const first = JSON.parse(new TextDecoder().decode(object.body).split('\n')[0] ?? '') as OcsfRecord;
-      if (entry.sample === undefined || first.time < entry.sample.time) entry.sample = first;
-      byClass.set(object.ocsfClass.uid, entry);
+      for (const row of rows)
+        if (entry.sample === undefined || row.time < entry.sample.time) entry.sample = row;
+      byClass.set(uid, entry);
     }
-  }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
   const classes = Object.values(OCSF_CLASSES).flatMap((ocsfClass) => {
     const entry = byClass.get(ocsfClass.uid);
     return entry?.sample
@@ -71,19 +114,38 @@ export function convertToOcsf(archived: readonly ArchivedObject[]): OcsfDemoSumm
       : [];
   });
   return {
-    inputObjects: archived.length,
+    digests: digestKeys.length,
     objects,
     records: classes.reduce((n, c) => n + c.records, 0),
     classes,
   };
 }
 
+function classOf(key: string): OcsfClass | undefined {
+  return Object.values(OCSF_CLASSES).find((c) => key.startsWith(`${OCSF_ROOT}${defaultSourceLocation(c)}`));
+}
+
+/** A Parquet row as the record it was written from: numbers for longs, no empty cells, `unmapped` parsed. */
+function plain(value: unknown, path = ''): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'bigint') return Number(value);
+  if (path === 'unmapped' && typeof value === 'string') return JSON.parse(value);
+  if (Array.isArray(value)) return value.map((item) => plain(item, path));
+  if (typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [name, inner] of Object.entries(value)) {
+    const kept = plain(inner, path === '' ? name : `${path}.${name}`);
+    if (kept !== undefined) out[name] = kept;
+  }
+  return out;
+}
+
 /** A line per class: its counts, one record's activity, status, time and people, then that record as JSON on one line. */
 export function printOcsf(out: (line?: string) => void, summary: OcsfDemoSummary, width = 120): void {
   const fmt = (n: number) => n.toLocaleString('en-US');
   out(
-    `OCSF ${OCSF_VERSION}: the ${fmt(summary.inputObjects)} archive objects give ${fmt(summary.records)} records, ` +
-      `${fmt(summary.objects)} objects (one per class and event day of each archive object; Parquet in a deployment).`,
+    `OCSF ${OCSF_VERSION}: the transformer turned the ${fmt(summary.digests)} digests' archive objects into ${fmt(summary.records)} records, ` +
+      `${fmt(summary.objects)} Parquet objects under ocsf/ (one per class and event day of each digest).`,
   );
   out('class                     uid   records  objects  one record: activity, status, time, actor → user');
   out(

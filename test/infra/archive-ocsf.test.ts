@@ -30,11 +30,11 @@ describe('the OCSF output in the archive bucket', () => {
     expect(JSON.stringify(off.parent.toJSON())).not.toMatch(/OcsfNestedStack|DenyOcsfWrites/);
   });
 
-  it('is a consumer of its own, fed through EventBridge with new batches only, failing record by record', () => {
+  it('is a consumer of its own, fed through EventBridge with new digests and backfills, failing record by record', () => {
     nested.hasResourceProperties('AWS::Events::Rule', {
       EventPattern: Match.objectLike({
         detail: Match.objectLike({
-          object: { key: [{ prefix: '1password/source=' }, { prefix: '1password/backfill/' }] },
+          object: { key: [{ prefix: '1password/digests/' }, { prefix: '1password/backfill/' }] },
         }),
       }),
     });
@@ -43,7 +43,7 @@ describe('the OCSF output in the archive bucket', () => {
       ScalingConfig: { MaximumConcurrency: 2 },
     });
     nested.hasResourceProperties('AWS::SQS::Queue', {
-      VisibilityTimeout: 1800,
+      VisibilityTimeout: 5400,
       RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() },
     });
     expect(JSON.stringify(parent.findResources('Custom::ArchiveNotifications'))).toMatch(
@@ -89,6 +89,7 @@ describe('the OCSF output in the archive bucket', () => {
     expect(puts[0]?.Condition).toEqual({ Null: { 's3:if-none-match': 'false' } });
     const reads = statements.filter((s) => s.Action === 's3:GetObject');
     expect(JSON.stringify(reads)).toContain('/1password/source=*');
+    expect(JSON.stringify(reads)).toContain('/1password/digests/*');
     expect(JSON.stringify(reads)).toContain('/1password/backfill/*');
     expect(reads).toHaveLength(1);
     expect(JSON.stringify(statements)).not.toMatch(/dynamodb|sts:AssumeRole|s3:DeleteObject/);

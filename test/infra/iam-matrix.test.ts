@@ -676,6 +676,12 @@ const MATRIX: Row[] = [
     simulation: s3(transformer, 's3:GetObject', prodObject),
   },
   {
+    actor: 'the OCSF transformer',
+    request: 'GetObject of a digest',
+    expected: 'Allowed',
+    simulation: s3(transformer, 's3:GetObject', prodDigest),
+  },
+  {
     actor: 'the detector',
     request: 'PutObject of an OCSF object, If-None-Match',
     expected: 'ExplicitlyDenied',

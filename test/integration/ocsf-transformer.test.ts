@@ -24,6 +24,8 @@ import { MemoryLog } from '../support/environment';
 import { strictS3Client } from '../support/strict-s3';
 
 const ACCOUNT = '123456789012';
+/** Backfills, which no digest names, are converted object by object. */
+const BACKFILL = 'backfill/2026-11-01_2026-11-02/';
 const REGION = 'eu-west-1';
 // Security Lake's provider roles are assumed through STS, which has no local server.
 const sts = mockClient(STSClient);
@@ -85,11 +87,13 @@ describe('the OCSF transformer', () => {
     return parquetReadObjects({ file, compressors: PARQUET_DECOMPRESSORS });
   };
 
-  it('writes every event of a batch as OCSF Parquet, one object per class and event day, in the Security Lake layout', async () => {
+  it('writes every event of a backfill object as OCSF Parquet, one object per class and event day, in the Security Lake layout', async () => {
     const keys = [];
     for (const [index, stream] of EVENT_TYPES.entries()) {
       const events = REAL_SHAPES[stream].map((text) => JSON.parse(text) as object);
-      keys.push(await putBatchObject(aws.clients.s3, aws.bucket, stream, index + 1, events));
+      keys.push(
+        await putBatchObject(aws.clients.s3, aws.bucket, stream, index + 1, events, { under: BACKFILL }),
+      );
     }
     const response = await transformBatch(
       keys.map((key) => objectCreatedRecord(aws.bucket, key)),
@@ -129,7 +133,9 @@ describe('the OCSF transformer', () => {
 
   it('writes nothing twice when a notification comes again, and keeps the first bytes', async () => {
     const events = REAL_SHAPES.signinattempts.map((text) => JSON.parse(text) as object);
-    const key = await putBatchObject(aws.clients.s3, aws.bucket, 'signinattempts', 1, events);
+    const key = await putBatchObject(aws.clients.s3, aws.bucket, 'signinattempts', 1, events, {
+      under: BACKFILL,
+    });
     await transformBatch([objectCreatedRecord(aws.bucket, key, 'first')], deps());
     const first = await ocsfObjects();
     const bytes = await Promise.all(first.map(readRows));
@@ -143,16 +149,21 @@ describe('the OCSF transformer', () => {
   });
 
   it('fails only the record of an object whose body is not the one the archive recorded, and writes none of it', async () => {
-    const good = await putBatchObject(aws.clients.s3, aws.bucket, 'itemusages', 1, [
-      JSON.parse(REAL_SHAPES.itemusages[0] ?? '{}') as object,
-    ]);
+    const good = await putBatchObject(
+      aws.clients.s3,
+      aws.bucket,
+      'itemusages',
+      1,
+      [JSON.parse(REAL_SHAPES.itemusages[0] ?? '{}') as object],
+      { under: BACKFILL },
+    );
     const bad = await putBatchObject(
       aws.clients.s3,
       aws.bucket,
       'signinattempts',
       1,
       [JSON.parse(REAL_SHAPES.signinattempts[0] ?? '{}') as object],
-      { corrupt: true },
+      { corrupt: true, under: BACKFILL },
     );
 
     const response = await transformBatch(
@@ -167,12 +178,12 @@ describe('the OCSF transformer', () => {
     ).toBe(true);
   });
 
-  it('ignores its own output, findings, digests and other buckets', async () => {
+  it('ignores its own output, findings, collected batches (their digest brings them) and other buckets', async () => {
     const response = await transformBatch(
       [
         'ocsf/1password-3002/region=eu-west-1/accountId=123456789012/eventDay=20261128/signinattempts-000000000001-0123456789abcdef.parquet',
         'findings/source=acme/dt=2026-11-28/abc.json',
-        'digests/source=acme/000000000001.json',
+        'source=acme/type=signinattempts/dt=2026-11-28/000000000001.ndjson.gz',
       ].map((key) => objectCreatedRecord(aws.bucket, key)),
       deps(),
     );
@@ -184,10 +195,14 @@ describe('the OCSF transformer', () => {
   });
 
   it('leaves lines that are not JSON objects in the archive, says so, and converts the rest', async () => {
-    const key = await putBatchObject(aws.clients.s3, aws.bucket, 'signinattempts', 1, [
-      JSON.parse(REAL_SHAPES.signinattempts[0] ?? '{}') as object,
-      [1, 2],
-    ]);
+    const key = await putBatchObject(
+      aws.clients.s3,
+      aws.bucket,
+      'signinattempts',
+      1,
+      [JSON.parse(REAL_SHAPES.signinattempts[0] ?? '{}') as object, [1, 2]],
+      { under: BACKFILL },
+    );
 
     await transformBatch([objectCreatedRecord(aws.bucket, key)], deps());
 

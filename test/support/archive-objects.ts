@@ -7,7 +7,8 @@ import type { EventType } from '../../lambdas/shared/event-types';
 
 /**
  * Writes a batch object as the collector would: gzip NDJSON with its body's SHA-256 in the
- * metadata. `corrupt` appends a line after hashing, as a rewrite of the stored object would.
+ * metadata. `corrupt` appends a line after hashing, as a rewrite of the stored object would;
+ * `under` puts it below a folder (a backfill's `backfill/<from>_<to>/`).
  */
 export async function putBatchObject(
   s3: S3Client,
@@ -15,9 +16,9 @@ export async function putBatchObject(
   stream: EventType,
   seq: number,
   events: readonly object[],
-  options: { corrupt?: boolean; source?: string; date?: string } = {},
+  options: { corrupt?: boolean; source?: string; date?: string; under?: string } = {},
 ): Promise<string> {
-  const key = batchKey('', options.source ?? 'acme', stream, options.date ?? '2026-11-28', seq);
+  const key = `${options.under ?? ''}${batchKey('', options.source ?? 'acme', stream, options.date ?? '2026-11-28', seq)}`;
   const body = Buffer.from(events.map((event) => `${JSON.stringify(event)}\n`).join(''));
   const sha256 = createHash('sha256').update(body).digest('hex');
   await s3.send(

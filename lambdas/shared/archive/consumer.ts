@@ -61,10 +61,16 @@ export function batchObject(prefix: string, key: string): { source: string; stre
 
 /**
  * The uncompressed NDJSON of one batch object. The body must hash to the `body-sha256` the
- * collector recorded, as `verify` checks: a consumer never acts on events the archive cannot
- * vouch for.
+ * collector recorded (and to what a digest signed, when given), as `verify` checks: a consumer
+ * never acts on events the archive cannot vouch for.
  */
-export async function readVerifiedBatch(s3: S3Client, bucket: string, key: string): Promise<Buffer> {
+export async function readVerifiedBatch(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  /** The SHA-256 a signed digest gives for the body, checked as well. */
+  signedSha256?: string,
+): Promise<Buffer> {
   const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const stored = Buffer.from((await response.Body?.transformToByteArray()) ?? []);
   const recorded = response.Metadata?.[MetadataKey.sha256];
@@ -79,6 +85,12 @@ export async function readVerifiedBatch(s3: S3Client, bucket: string, key: strin
   if (actual !== recorded) {
     throw new UnreadableObjectError(
       `${key}: the body hashes to ${actual}, its ${MetadataKey.sha256} metadata says ${recorded}; run verify on this source`,
+      key,
+    );
+  }
+  if (signedSha256 !== undefined && actual !== signedSha256) {
+    throw new UnreadableObjectError(
+      `${key}: the body hashes to ${actual}, the digest signed ${signedSha256}; run verify on this source`,
       key,
     );
   }
@@ -101,17 +113,22 @@ export interface ConsumerContext {
 }
 
 /**
- * Handles one SQS batch of archive notifications: `consume` runs for each batch object named,
- * and the records that failed are returned for SQS to redeliver, alone. Records there is no
- * time left to start (before `deadline`, epoch ms) are returned too, rather than letting a
- * timeout fail the whole batch. `what` names the work in the log ("Detection").
+ * Handles one SQS batch of archive notifications: `consume` runs for each object named that
+ * `select` takes (by default the batch objects of collectors and backfills), and the records
+ * that failed are returned for SQS to redeliver, alone. Records there is no time left to start
+ * (before `deadline`, epoch ms) are returned too, rather than letting a timeout fail the whole
+ * batch. `what` names the work in the log ("Detection").
  */
-export async function consumeNotifications(
+export async function consumeNotifications<T = { source: string; stream: EventType }>(
   records: readonly { messageId: string; body: string; attributes?: { ApproximateReceiveCount?: string } }[],
   context: ConsumerContext,
   what: string,
-  consume: (key: string, batch: { source: string; stream: EventType }) => Promise<void>,
+  consume: (key: string, target: T) => Promise<void>,
   deadline = Number.POSITIVE_INFINITY,
+  select: (prefix: string, key: string) => T | undefined = batchObject as (
+    prefix: string,
+    key: string,
+  ) => T | undefined,
 ): Promise<{ batchItemFailures: { itemIdentifier: string }[] }> {
   const failures: { itemIdentifier: string }[] = [];
   const now = context.now ?? Date.now;
@@ -129,12 +146,12 @@ export async function consumeNotifications(
           });
           continue;
         }
-        const batch = batchObject(context.prefix, object.key);
-        if (!batch) {
-          context.log.debug('Not an archive batch; nothing to do', { key: object.key });
+        const target = select(context.prefix, object.key);
+        if (target === undefined) {
+          context.log.debug('Not an object this consumer reads; nothing to do', { key: object.key });
           continue;
         }
-        await consume(object.key, batch);
+        await consume(object.key, target);
       }
     } catch (error) {
       failures.push({ itemIdentifier: record.messageId });

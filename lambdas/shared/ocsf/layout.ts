@@ -51,3 +51,22 @@ export function ocsfKey(
   const stream = /type=([a-z]+)\//.exec(inputKey)?.[1] ?? 'events';
   return `${location}region=${target.region}/accountId=${target.accountId}/eventDay=${day}/${stream}-${base}-${digest}.${extension}`;
 }
+
+/**
+ * The key of part `part` of the OCSF made from the objects one digest names, for one class and
+ * event day: `<source>-digest-<number>-<part>-<hash of the digest key>.parquet`. A function of
+ * the digest alone, which names each batch object once, so the same digest delivered again
+ * writes the same keys and no record is in two digests' objects.
+ */
+export function digestOcsfKey(
+  target: LakeTarget,
+  ocsfClass: OcsfClass,
+  day: string,
+  digest: { readonly key: string; readonly source: string; readonly number: number },
+  part: number,
+): string {
+  const location = (target.sourceLocation ?? defaultSourceLocation)(ocsfClass);
+  const hash = createHash('sha256').update(digest.key).digest('hex').slice(0, 16);
+  const number = String(digest.number).padStart(12, '0');
+  return `${location}region=${target.region}/accountId=${target.accountId}/eventDay=${day}/${digest.source}-digest-${number}-${String(part).padStart(3, '0')}-${hash}.parquet`;
+}
