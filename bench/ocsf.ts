@@ -220,7 +220,9 @@ function costOf(run: MixRun): Cost {
   const perMillion = 1_000_000 / run.events;
   const gbSeconds = ((run.cpuSeconds * perMillion) / CPU_SHARE) * (TRANSFORMER_MEMORY_MB / 1024);
   const lambdaUsd = gbSeconds * PRICES.lambda.armGbSecond;
-  const gets = (run.archiveObjects + run.digests) * perMillion;
+  // A GET per archive object and digest, and a HEAD (priced as a GET) per OCSF object, which
+  // lets a redelivery skip a part already written.
+  const gets = (run.archiveObjects + run.digests + run.ocsfObjects) * perMillion;
   const puts = run.ocsfObjects * perMillion;
   const getsUsd = (gets / 1000) * PRICES.s3.perThousandGets;
   const putsUsd = (puts / 1000) * PRICES.s3.perThousandPuts;
@@ -344,7 +346,7 @@ export async function runOcsf(options: BenchOptions): Promise<Section> {
     '',
     `**Cost per million events** of the transformer at ${formatNumber(TRANSFORMER_MEMORY_MB)} MB Arm, triggered per digest:`,
     '',
-    '| account, schedule | Lambda duration | S3 GETs, one per archive object and digest | S3 PUTs, one per OCSF object | total | PUTs per archive object instead |',
+    '| account, schedule | Lambda duration | S3 GETs, one per archive object and digest, HEADs one per OCSF object | S3 PUTs, one per OCSF object | total | PUTs per archive object instead |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
     ...mixes.map((m) => {
       const c = costFor(m);
@@ -378,7 +380,7 @@ export async function runOcsf(options: BenchOptions): Promise<Section> {
     method: [
       `Events come from the project's simulator. **Large objects**: ${formatNumber(perStream)} events of each stream over a month (\`test/ocsf/support/streams.ts\`, every shape the simulator makes) as one archive object, the most the collector puts in one at its default limit, gzipped at the archive's level ${GZIP_LEVEL}. **A normal month**: the ${profiles.map((p) => p.name).join(' and ')} account${profiles.length > 1 ? 's' : ''} of the detections section (\`bench/support/month.ts\`), its events cut into the objects a collector writes on its default schedule (every minute) and on its longest (every hour), and those gathered into hourly digests as the notary writes them by default.`,
       `Each input goes through what the function does with it besides S3, synchronously on one thread: gunzip, the SHA-256 check of each body, mapping each event, grouping by OCSF class and event day (\`OcsfGroups\`), and writing each group as Parquet with hyparquet-writer. The rate is records per CPU-second of the process (\`process.cpuUsage\`) after a warm-up; mapping alone is timed the same way. For a month, every digest (and every archive object alone, for comparison) is converted to NDJSON to count the OCSF objects (the same grouping as Parquet), and an even sample of ${formatNumber(sample)} digests is converted to Parquet and timed; time and Parquet bytes are scaled to the month.`,
-      `Cost: the function is deployed at ${formatNumber(TRANSFORMER_MEMORY_MB)} MB Arm; Lambda gives one vCPU at ${formatNumber(LAMBDA_MB_PER_VCPU)} MB and CPU in proportion below it, so a CPU-second of the transform bills ${formatNumber(LAMBDA_MB_PER_VCPU)}/${formatNumber(TRANSFORMER_MEMORY_MB)} s at ${formatNumber(TRANSFORMER_MEMORY_MB / 1024, 1)} GB. Each archive object and each digest costs one S3 GET, each OCSF object one S3 PUT; counts are scaled to a million events and priced with \`bench/prices.ts\`. Bundles: esbuild with the functions' settings, minified, gzipped with Node's default level.`,
+      `Cost: the function is deployed at ${formatNumber(TRANSFORMER_MEMORY_MB)} MB Arm; Lambda gives one vCPU at ${formatNumber(LAMBDA_MB_PER_VCPU)} MB and CPU in proportion below it, so a CPU-second of the transform bills ${formatNumber(LAMBDA_MB_PER_VCPU)}/${formatNumber(TRANSFORMER_MEMORY_MB)} s at ${formatNumber(TRANSFORMER_MEMORY_MB / 1024, 1)} GB. Each archive object and each digest costs one S3 GET, each OCSF object one S3 HEAD (priced as a GET) and one PUT; counts are scaled to a million events and priced with \`bench/prices.ts\`. Bundles: esbuild with the functions' settings, minified, gzipped with Node's default level.`,
     ].join('\n\n'),
     details,
     findings,

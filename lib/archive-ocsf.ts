@@ -220,7 +220,7 @@ export class ArchiveOcsf extends Construct {
     }
   }
 
-  /** `s3:PutObject` under `ocsf/` only with `If-None-Match`. */
+  /** `s3:PutObject` under `ocsf/` only with `If-None-Match`; `s3:GetObject` there, to skip a part already written. */
   private grantOcsfWrites(archive: IArchiveBucket): void {
     const grantee = this.function;
     const ocsf = archive.bucket.arnForObjects(`${archive.prefix}${OCSF_PREFIX}*`);
@@ -230,6 +230,7 @@ export class ArchiveOcsf extends Construct {
       resourceArns: [ocsf],
       conditions: { Null: { 's3:if-none-match': 'false' } },
     });
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [ocsf] });
     acknowledgeWildcardResource(
       grantee,
       ocsf,

@@ -7,7 +7,7 @@
  * with `If-None-Match`, so a notification delivered again writes nothing twice; and since a
  * digest names each batch object once, no record is in two outputs.
  */
-import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { batchObject, consumeNotifications, readVerifiedBatch } from '../shared/archive/consumer';
 import { parseDigest, parseDigestKey } from '../shared/archive/digest';
@@ -117,10 +117,16 @@ export async function transformDigest(
     if (groups.size === 0) return;
     const index = ++part;
     tally.records += groups.size;
-    const objects = groups.take((ocsfClass, day) =>
-      digestOcsfKey(target(deps), ocsfClass, day, { key, ...digest }, index),
-    );
-    await tally.write(objects, deps);
+    const keyOf = (ocsfClass: OcsfClass, day: string) =>
+      digestOcsfKey(target(deps), ocsfClass, day, { key, ...digest }, index);
+    // A part an earlier delivery wrote whole is not encoded again: a digest too large for one
+    // invocation gets further with each delivery.
+    if (await allExist(groups, keyOf, deps)) {
+      tally.alreadyWritten += groups.keys(keyOf).length;
+      groups.clear();
+      return;
+    }
+    await tally.write(groups.take(keyOf), deps);
   };
   for (const { stream, objects } of signed.streams) {
     for (const object of objects) {
@@ -151,6 +157,27 @@ export async function transformBackfillObject(
     deps,
   );
   return tally.outcome(groups, deps);
+}
+
+/** Whether every object the groups would give exists already. */
+async function allExist(
+  groups: OcsfGroups,
+  keyOf: (ocsfClass: OcsfClass, day: string) => string,
+  deps: TransformerDependencies,
+): Promise<boolean> {
+  for (const { ocsfClass, key } of groups.keys(keyOf)) {
+    const destination = destinationOf(deps, ocsfClass);
+    try {
+      await deps.writerFor(destination).send(new HeadObjectCommand({ Bucket: destination.bucket, Key: key }));
+    } catch (error) {
+      // 404: not written yet. 403: the writer may not read (a Security Lake provider role may
+      // only write), so the part is written, and If-None-Match keeps it once.
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404 || status === 403) return false;
+      throw error;
+    }
+  }
+  return true;
 }
 
 function target(deps: TransformerDependencies): LakeTarget {

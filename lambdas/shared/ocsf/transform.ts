@@ -76,6 +76,17 @@ export class OcsfGroups {
     });
   }
 
+  /** The keys {@link take} would give, without writing anything. */
+  keys(keyOf: (ocsfClass: OcsfClass, day: string) => string): { ocsfClass: OcsfClass; key: string }[] {
+    return [...this.groups.values()].map(({ ocsfClass, day }) => ({ ocsfClass, key: keyOf(ocsfClass, day) }));
+  }
+
+  /** Empties the groups without writing them (their objects exist already). */
+  clear(): void {
+    this.groups.clear();
+    this.size = 0;
+  }
+
   /**
    * One object per class and event day, records sorted by time, named by `keyOf`; the groups
    * are emptied. The order of the objects and of equal times is the order of adding, so the
