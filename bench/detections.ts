@@ -24,13 +24,14 @@ import {
 import { EMPTY_WATCHLISTS } from '../lambdas/shared/detections/rule';
 import { EVENT_TYPES } from '../lambdas/shared/event-types';
 import { PRICES, PRICES_AS_OF } from './prices';
-import { FUNCTION_MEMORY_MB } from './support/lambda-runner';
 import { accountOf, normalMonthObjects, PROFILES, type Profile } from './support/month';
 import { formatNumber, formatUsd, quantile } from './support/stats';
 import { type BenchOptions, figure, type Section } from './types';
 
 /** Claim writes a delivered finding makes: the claim, one per sink (archive, EventBridge, SNS), and sent. */
 const CLAIM_WRITES_PER_FINDING = 5;
+/** The detector's memory, as `lib/archive-detector.ts` deploys it (Arm). */
+const DETECTOR_MEMORY_MB = 1024;
 
 /** Every rule on, those off by default too, so the table shows why they are off. */
 const SETTINGS = {
@@ -199,7 +200,7 @@ export async function runDetections(options: BenchOptions): Promise<Section> {
   // Cost per million events, from the busiest month measured.
   const basis = months.at(-1) as MonthResult;
   const perMillion = 1_000_000 / basis.events;
-  const gbSeconds = (1_000_000 / local.eventsPerSecond) * (FUNCTION_MEMORY_MB / 1024);
+  const gbSeconds = (1_000_000 / local.eventsPerSecond) * (DETECTOR_MEMORY_MB / 1024);
   const lambdaUsd = gbSeconds * PRICES.lambda.armGbSecond;
   const getsUsd = ((basis.objects * perMillion) / 1000) * PRICES.s3.perThousandGets;
   const findingsPerMillion = basis.findings * perMillion;
@@ -256,7 +257,7 @@ export async function runDetections(options: BenchOptions): Promise<Section> {
     '',
     '| item | count per million events | USD |',
     '| --- | ---: | ---: |',
-    `| Lambda duration, ${FUNCTION_MEMORY_MB} MB Arm at ${formatNumber(local.eventsPerSecond)} events/s | ${formatNumber(gbSeconds)} GB-s | ${formatUsd(lambdaUsd)} |`,
+    `| Lambda duration, ${DETECTOR_MEMORY_MB} MB Arm at ${formatNumber(local.eventsPerSecond)} events/s | ${formatNumber(gbSeconds)} GB-s | ${formatUsd(lambdaUsd)} |`,
     `| S3 GETs, one per archive object | ${formatNumber(basis.objects * perMillion)} | ${formatUsd(getsUsd)} |`,
     `| DynamoDB history: reads (strongly consistent) / writes | ${formatNumber(basis.history.gets * perMillion)} / ${formatNumber(basis.history.updates * perMillion)} calls, ${formatNumber(basis.history.readUnits * perMillion)} RCU / ${formatNumber(basis.history.writeUnits * perMillion)} WCU | ${formatUsd(((basis.history.writeUnits * perMillion) / 1e6) * PRICES.dynamodb.perMillionWriteUnits + ((basis.history.readUnits * perMillion) / 1e6) * PRICES.dynamodb.perMillionReadUnits)} |`,
     `| Findings: ${CLAIM_WRITES_PER_FINDING} claim writes (claimed, one per sink reached: archive, EventBridge, SNS; sent) and one S3 PUT each | ${formatNumber(findingsPerMillion)} findings | ${formatUsd(putsUsd + ((findingsPerMillion * CLAIM_WRITES_PER_FINDING) / 1e6) * PRICES.dynamodb.perMillionWriteUnits)} |`,
