@@ -48,33 +48,32 @@ describe('the OCSF transformer', () => {
   });
   afterAll(() => sts.restore());
 
-  /** Every class to `ocsf/1password-<uid>/` of the archive bucket, as a deployment without Security Lake. */
-  const deps = (): TransformerDependencies => {
-    const env = parseTransformerEnv({
-      ARCHIVE_BUCKET: aws.bucket,
-      OCSF_REGION: REGION,
-      OCSF_ACCOUNT_ID: ACCOUNT,
-      OCSF_DESTINATIONS: JSON.stringify(
-        Object.fromEntries(
-          Object.values(OCSF_CLASSES).map((c) => [
-            c.uid,
-            { location: `s3://${aws.bucket}/ocsf/1password-${c.uid}/` },
-          ]),
+  /**
+   * Every class to `ocsf/1password-<uid>/` of the archive bucket, as a deployment without
+   * Security Lake: built from the environment as the handler builds it, with the client that
+   * decides If-None-Match as S3 does.
+   */
+  const deps = (): TransformerDependencies => ({
+    ...buildTransformerDependencies(
+      {
+        ARCHIVE_BUCKET: aws.bucket,
+        OCSF_REGION: REGION,
+        OCSF_ACCOUNT_ID: ACCOUNT,
+        OCSF_DESTINATIONS: JSON.stringify(
+          Object.fromEntries(
+            Object.values(OCSF_CLASSES).map((c) => [
+              c.uid,
+              { location: `s3://${aws.bucket}/ocsf/1password-${c.uid}/` },
+            ]),
+          ),
         ),
-      ),
-    });
-    return {
-      s3,
-      bucket: env.ARCHIVE_BUCKET,
-      prefix: env.ARCHIVE_PREFIX,
-      region: env.OCSF_REGION,
-      accountId: env.OCSF_ACCOUNT_ID,
-      destinations: env.destinations,
-      writerFor: () => s3,
+      },
       log,
-      metrics: { object: (outcome) => outcomes.push(outcome), failed: () => undefined },
-    };
-  };
+      { object: (outcome) => outcomes.push(outcome), failed: () => undefined },
+    ),
+    s3,
+    writerFor: () => s3,
+  });
 
   const ocsfObjects = async () => {
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: aws.bucket, Prefix: 'ocsf/' }));
