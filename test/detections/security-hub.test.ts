@@ -67,7 +67,7 @@ describe('Security Hub', () => {
     );
   });
 
-  it('gives the same document for the same finding, so a second import updates rather than adds', () => {
+  it('gives the same document, with the same Id, for the same finding, so a second import adds no second one', () => {
     expect(toAsff(firewall, PRODUCT)).toEqual(toAsff(firewall, PRODUCT));
   });
 

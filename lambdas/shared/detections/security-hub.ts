@@ -31,9 +31,9 @@ export function defaultProductArn(partition: string, region: string, account: st
 }
 
 /**
- * A finding as ASFF. Its `Id` is the finding's own, so importing it again updates the same
- * Security Hub finding; its times are the triggering event's, so the same finding always
- * gives the same document.
+ * A finding as ASFF. Its `Id` is the finding's own, which Security Hub keys findings by (with
+ * the product ARN), so importing it again adds no second one; its times are the triggering
+ * event's, so the same finding always gives the same document.
  */
 export function toAsff(finding: Finding, productArn: string): AwsSecurityFinding {
   const [, partition = 'aws', , region = '', account = ''] = productArn.split(':');
