@@ -132,18 +132,37 @@ const analystPolicy: PolicyDocument = parent.resolve(
   ),
 );
 
-/** A source's collector as IAM sees it: its role and the identity policies attached to it. */
-function collectorOf(sourceName: string) {
-  const nested = deployment.stack.sources.find(({ collector }) => collector.sourceName === sourceName);
-  if (!nested?.nestedStackResource) throw new Error(`no source ${sourceName}`);
+/** A nested stack's template, and a resolver that gives its values as CloudFormation would. */
+function nestedTemplate(nested: NestedStack | undefined, name: string) {
+  if (!nested?.nestedStackResource) throw new Error(`no ${name}`);
   const stackId = deployment.stack.getLogicalId(nested.nestedStackResource as CfnElement);
-  const template = deployment.source(sourceName).toJSON() as CfnTemplate;
+  const template = Template.fromStack(nested).toJSON() as CfnTemplate;
   const resolver = new CfnResolver(template, {
     account: ACCOUNT,
     region: REGION,
-    stackName: `${deployment.stack.stackName}-${sourceName}`,
+    stackName: `${deployment.stack.stackName}-${name}`,
     parameters: parent.resolve(property(parentTemplate.Resources[stackId], 'Parameters')),
   });
+  return { template, resolver };
+}
+
+/** A role as IAM sees it: its ARN and the identity policies attached to it. */
+function principalOf(template: CfnTemplate, resolver: CfnResolver, roleId: string) {
+  return {
+    roleArn: resolver.getAtt(roleId, 'Arn'),
+    identityPolicies: logicalIds(template, 'AWS::IAM::Policy', (resource) =>
+      refersTo(roleId)(property(resource, 'Roles')),
+    ).map((id) => ({
+      name: id,
+      policy: resolver.resolve(property(template.Resources[id], 'PolicyDocument')),
+    })),
+  };
+}
+
+/** A source's collector as IAM sees it: its role and the identity policies attached to it. */
+function collectorOf(sourceName: string) {
+  const nested = deployment.stack.sources.find(({ collector }) => collector.sourceName === sourceName);
+  const { template, resolver } = nestedTemplate(nested, sourceName);
   const roleId = only(
     logicalIds(template, 'AWS::IAM::Role', (resource) =>
       JSON.stringify(property(resource, 'AssumeRolePolicyDocument')).includes('lambda.amazonaws.com'),
@@ -154,57 +173,27 @@ function collectorOf(sourceName: string) {
   if (managed !== undefined)
     throw new Error(`the collector role of ${sourceName} has managed policies to evaluate`);
   return {
-    roleArn: resolver.getAtt(roleId, 'Arn'),
-    identityPolicies: logicalIds(template, 'AWS::IAM::Policy', (resource) =>
-      refersTo(roleId)(property(resource, 'Roles')),
-    ).map((id) => ({
-      name: id,
-      policy: resolver.resolve(property(template.Resources[id], 'PolicyDocument')),
-    })),
+    ...principalOf(template, resolver, roleId),
     secretArn: resolver.ref(only(logicalIds(template, 'AWS::SecretsManager::Secret'), 'token secret')),
   };
 }
 
 /** The notary as IAM sees it: its role and the identity policies attached to it. */
-const notary = (() => {
-  const roleId = only(
+const notary = principalOf(
+  parentTemplate,
+  parent,
+  only(
     logicalIds(parentTemplate, 'AWS::IAM::Role', (resource) =>
       JSON.stringify(resource).includes('lambda.amazonaws.com'),
     ).filter((id) => id.startsWith('NotaryFunctionRole')),
     'notary role',
-  );
-  return {
-    roleArn: parent.getAtt(roleId, 'Arn'),
-    identityPolicies: logicalIds(parentTemplate, 'AWS::IAM::Policy', (resource) =>
-      refersTo(roleId)(property(resource, 'Roles')),
-    ).map((id) => ({
-      name: id,
-      policy: parent.resolve(property(parentTemplate.Resources[id], 'PolicyDocument')),
-    })),
-  };
-})();
+  ),
+);
 
-/** A consumer (the detector, the OCSF transformer) as IAM sees it: its named role and the identity policies attached to it, from its nested stack. */
+/** A consumer (the detector, the OCSF transformer) as IAM sees it: its named role, from its nested stack. */
 function consumerOf(nested: NestedStack | undefined, name: string) {
-  if (!nested?.nestedStackResource) throw new Error(`no ${name}`);
-  const stackId = deployment.stack.getLogicalId(nested.nestedStackResource as CfnElement);
-  const template = Template.fromStack(nested).toJSON() as CfnTemplate;
-  const resolver = new CfnResolver(template, {
-    account: ACCOUNT,
-    region: REGION,
-    stackName: `${deployment.stack.stackName}-${name}`,
-    parameters: parent.resolve(property(parentTemplate.Resources[stackId], 'Parameters')),
-  });
-  const roleId = only(logicalIds(template, 'AWS::IAM::Role'), `${name} role`);
-  return {
-    roleArn: resolver.getAtt(roleId, 'Arn'),
-    identityPolicies: logicalIds(template, 'AWS::IAM::Policy', (resource) =>
-      refersTo(roleId)(property(resource, 'Roles')),
-    ).map((id) => ({
-      name: id,
-      policy: resolver.resolve(property(template.Resources[id], 'PolicyDocument')),
-    })),
-  };
+  const { template, resolver } = nestedTemplate(nested, name);
+  return principalOf(template, resolver, only(logicalIds(template, 'AWS::IAM::Role'), `${name} role`));
 }
 
 const detector = consumerOf(deployment.stack.detector, 'detector');
